@@ -1,0 +1,40 @@
+# Every target works on a fresh clone: the first one that needs it creates .venv and
+# installs the project with everything the tests, demo and lint need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CONFIG ?= xacct.toml
+
+.PHONY: all venv templates test lint demo bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+templates: $(STAMP)
+	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check xacct_infra tests
+	$(BIN)/mypy xacct_infra
+	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates --check
+	$(BIN)/cfn-lint --include-checks I -- templates/*.yaml
+
+demo: $(STAMP)
+	$(BIN)/xacct-infra local demo --config $(CONFIG)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

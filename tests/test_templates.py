@@ -1,0 +1,103 @@
+"""`xacct-infra templates`: golden output, determinism, atomic writes, --check, cfn-lint."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from xacct_infra import config, render
+
+GOLDEN = ROOT / "tests" / "golden"
+CASES = {"example": (ROOT / "xacct.toml", ROOT / "templates"), "full": (GOLDEN / "full" / "xacct.toml", GOLDEN / "full")}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_templates_regenerate_byte_for_byte(case: str) -> None:
+    cfg_path, out_dir = CASES[case]
+    rendered = render.render(config.load(cfg_path))
+    if os.environ.get("UPDATE_GOLDEN") and case != "example":
+        render.write(out_dir, rendered)
+    for item in rendered:
+        assert (out_dir / item.filename).read_text() == item.body, f"{item.filename}: run make templates / UPDATE_GOLDEN=1"
+
+
+def test_rendering_is_deterministic_across_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    outs = []
+    for i in range(2):
+        out = tmp_path / str(i)
+        subprocess.run([sys.executable, "-m", "xacct_infra", "templates", "--config", str(ROOT / "xacct.toml"), "--out", str(out)],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": str(i + 1)})
+        outs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert outs[0] == outs[1]
+
+
+def test_templates_writes_both_files_and_reports_unchanged_on_rerun(run, tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    first = run("templates", "--config", str(ROOT / "xacct.toml"), "--out", str(out))
+    assert first.exit_code == 0
+    assert first.stdout.splitlines() == [f"{out}/account-a.yaml\twritten", f"{out}/account-b.yaml\twritten"]
+    mtime = (out / "account-a.yaml").stat().st_mtime_ns
+    second = run("templates", "--config", str(ROOT / "xacct.toml"), "--out", str(out))
+    assert second.stdout.splitlines() == [f"{out}/account-a.yaml\tunchanged", f"{out}/account-b.yaml\tunchanged"]
+    assert (out / "account-a.yaml").stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in out.iterdir()) == ["account-a.yaml", "account-b.yaml"], "no temp files left behind"
+
+
+def test_json_format_writes_json_files(run, tmp_path: Path) -> None:
+    import json
+
+    result = run("templates", "--config", str(ROOT / "xacct.toml"), "--out", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads((tmp_path / "account-a.json").read_text())["Resources"]["AccessRole"]["Type"] == "AWS::IAM::Role"
+
+
+def test_check_passes_when_up_to_date_and_fails_when_stale_without_writing(run, tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    shutil.copytree(ROOT / "templates", out)
+    ok = run("templates", "--config", str(ROOT / "xacct.toml"), "--out", str(out), "--check")
+    assert ok.exit_code == 0
+    (out / "account-b.yaml").write_text("stale\n")
+    bad = run("templates", "--config", str(ROOT / "xacct.toml"), "--out", str(out), "--check")
+    assert bad.exit_code == 1
+    assert "account-b.yaml: differs" in bad.stderr and "account-a.yaml" not in bad.stderr
+    assert (out / "account-b.yaml").read_text() == "stale\n"
+
+
+def test_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "account-a.yaml").write_text("old\n")
+
+    def boom(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError):
+        render.write(tmp_path, render.render(config.load(ROOT / "xacct.toml")))
+    assert (tmp_path / "account-a.yaml").read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["account-a.yaml"]
+
+
+def test_metadata_carries_generator_and_config_digest() -> None:
+    import json
+
+    from xacct_infra import __version__
+
+    cfg = config.load(ROOT / "xacct.toml")
+    meta = json.loads(render.template_body(cfg, "a", "json"))["Metadata"]["XacctInfra"]
+    assert meta == {"Generator": f"xacct-infra {__version__}", "ConfigDigest": cfg.digest("a")}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cfn_lint_with_informational_checks_reports_nothing(case: str) -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    cfg = config.load(CASES[case][0])
+    for item in render.render(cfg):
+        matches = lint(item.body, config=ManualArgs(include_checks=["I"], regions=[cfg.account_a.region]))
+        assert [str(m) for m in matches] == [], item.filename

@@ -1,0 +1,3 @@
+from xacct_infra.cli import main
+
+main()

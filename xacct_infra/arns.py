@@ -1,0 +1,62 @@
+"""ARN and id builders/validators. Partition-aware; pure functions, no AWS calls."""
+
+from __future__ import annotations
+
+import re
+
+PARTITION_SUB = "${AWS::Partition}"
+
+_KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}")
+_KEY_ARN = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>.+)")
+
+
+def partition_for_region(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def role_arn(partition: str, account_id: str, path: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:role{path}{name}"
+
+
+def account_root_arn(partition: str, account_id: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def table_arn(partition: str, region: str, account_id: str, table: str) -> str:
+    return f"arn:{partition}:dynamodb:{region}:{account_id}:table/{table}"
+
+
+def index_arn(partition: str, region: str, account_id: str, table: str, index: str = "*") -> str:
+    return f"{table_arn(partition, region, account_id, table)}/index/{index}"
+
+
+def key_arn(partition: str, region: str, account_id: str, key_id: str) -> str:
+    return f"arn:{partition}:kms:{region}:{account_id}:key/{key_id}"
+
+
+def parse_key(value: str, *, account_id: str, default_region: str) -> tuple[str, str]:
+    """Return ``(key_id, region)`` for a key id or key ARN owned by ``account_id``.
+
+    Raises ValueError with a user-facing reason. Aliases are refused: IAM policies cannot
+    use alias ARNs as a Resource, they need the key ARN.
+    """
+    if value.startswith("alias/") or ":alias/" in value:
+        raise ValueError(f"{value!r} is an alias; IAM policies need the key id or key ARN "
+                         "(find it with: aws kms describe-key --key-id " + value.split(":")[-1] + ")")
+    match = _KEY_ARN.fullmatch(value)
+    if match:
+        if match["account"] != account_id:
+            raise ValueError(f"key ARN is in account {match['account']}, not account_a.id {account_id}; "
+                             "only keys owned by account_a can be granted")
+        if not _KEY_ID.fullmatch(match["id"]):
+            raise ValueError(f"{match['id']!r} is not a KMS key id (a UUID or mrk-<32 hex>)")
+        return match["id"], match["region"]
+    if value.startswith("arn:"):
+        raise ValueError(f"{value!r} is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID or a key id")
+    if not _KEY_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a KMS key id; allowed: a key id (UUID or mrk-...) or a key ARN")
+    return value, default_region

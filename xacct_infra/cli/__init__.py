@@ -1,0 +1,62 @@
+"""The ``xacct-infra`` command line: a thin shell that parses flags, calls the core and maps
+errors to the documented exit codes. No AWS or template logic lives here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from xacct_infra import __version__
+from xacct_infra.errors import ExitCode, XacctError
+
+log = logging.getLogger("xacct_infra")
+
+
+class _Group(click.Group):
+    """Catches the one exception root once, prints one line, exits with its code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except XacctError as exc:
+            if ctx.meta.get("xacct.debug"):
+                raise
+            click.echo(f"xacct-infra: error: {exc}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            if ctx.meta.get("xacct.debug"):
+                raise
+            click.echo("xacct-infra: interrupted", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="xacct-infra")
+@click.option("--debug", is_flag=True, help="Show debug logs and tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Set up and prove cross-account access to DynamoDB and KMS through IAM roles and STS.
+
+    \b
+    Account A owns the tables and keys; EC2 hosts in Account B assume a scoped role in A.
+    Exit codes: 0 ok, 1 failed, 2 usage/config/credentials error, 130 interrupted.
+    """
+    ctx.meta["xacct.debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    from xacct_infra.cli import templates
+
+    cli.add_command(templates.templates)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="xacct-infra")

@@ -1,0 +1,85 @@
+"""Deterministic serialisation of both templates, and atomic writes.
+
+The bytes produced here are what ``xacct-infra templates`` writes *and* what ``deploy``
+sends, so a deployed stack can never come from a stale file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from xacct_infra.config import Config
+from xacct_infra.stacks import AccountATemplate, AccountBTemplate
+
+Side = Literal["a", "b"]
+Format = Literal["yaml", "json"]
+SIDES: tuple[Side, ...] = ("a", "b")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    side: Side
+    filename: str
+    body: str
+
+
+def template_body(config: Config, side: Side, fmt: Format = "yaml") -> str:
+    builder = AccountATemplate(config) if side == "a" else AccountBTemplate(config)
+    template = builder.build()
+    if fmt == "json":
+        return str(template.to_json(indent=2, sort_keys=True)) + "\n"
+    body = str(template.to_yaml(sort_keys=True))
+    return body if body.endswith("\n") else body + "\n"
+
+
+def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
+    """Both templates, in memory, in deployment order (A first)."""
+    return [Rendered(side, f"account-{side}.{fmt}", template_body(config, side, fmt)) for side in SIDES]
+
+
+def stale(out_dir: Path, rendered: list[Rendered]) -> list[str]:
+    """Names of files in ``out_dir`` that are missing or differ from ``rendered``."""
+    differing = []
+    for item in rendered:
+        path = out_dir / item.filename
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            current = None
+        if current != item.body:
+            differing.append(str(path))
+    return differing
+
+
+def write(out_dir: Path, rendered: list[Rendered]) -> list[str]:
+    """Write every file atomically; files whose content is unchanged are not touched.
+
+    Everything is rendered before the first write, so a config error writes nothing. Each
+    file is written to a temporary sibling, flushed to disk, then renamed over the target:
+    a crash leaves either the old file or the new one, never a half-written file.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in stale(out_dir, rendered):
+        item = next(r for r in rendered if str(out_dir / r.filename) == name)
+        _atomic_write(out_dir / item.filename, item.body)
+        written.append(name)
+    return written
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

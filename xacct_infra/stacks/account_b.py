@@ -1,0 +1,40 @@
+"""Account B: an EC2 instance role whose only permission is assuming Account A's role."""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, Output, Ref, Tags, Template
+from troposphere.iam import InstanceProfile, Policy, Role
+
+from xacct_infra import __version__, policies
+from xacct_infra.config import Config
+from xacct_infra.stacks.account_a import TAGS
+
+ROLE = "InstanceRole"
+PROFILE = "InstanceProfile"
+
+
+class AccountBTemplate:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def build(self) -> Template:
+        a, b = self.config.account_a, self.config.account_b
+        t = Template(Description=(
+            f"xacct-infra Account B ({b.id}): EC2 instance role {b.role_name} allowed only to assume "
+            f"{a.role_name} in Account A ({a.id})"))
+        t.set_version("2010-09-09")
+        t.set_metadata({"XacctInfra": {"Generator": f"xacct-infra {__version__}",
+                                       "ConfigDigest": self.config.digest("b")}})
+        t.add_resource(Role(
+            ROLE,
+            RoleName=b.role_name,
+            Path=b.role_path,
+            AssumeRolePolicyDocument=policies.ec2_trust_policy(),
+            Policies=[Policy(PolicyName="xacct-assume-account-a", PolicyDocument=policies.assume_account_a_policy(a))],
+            Tags=Tags(**TAGS),
+        ))
+        t.add_resource(InstanceProfile(PROFILE, InstanceProfileName=b.role_name, Path=b.role_path, Roles=[Ref(ROLE)]))
+        t.add_output(Output("RoleArn", Description="The instance role", Value=GetAtt(ROLE, "Arn")))
+        t.add_output(Output("InstanceProfileName", Description="Launch EC2 instances with this profile", Value=Ref(PROFILE)))
+        t.add_output(Output("InstanceProfileArn", Value=GetAtt(PROFILE, "Arn")))
+        return t
