@@ -26,6 +26,14 @@ class _Group(click.Group):
                 raise
             click.echo(f"xacct-infra: error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:
+            # AWS errors we did not anticipate still get one line, not a traceback.
+            if ctx.meta.get("xacct.debug") or not type(exc).__module__.startswith("botocore"):
+                raise
+            click.echo(f"xacct-infra: error: AWS: {exc} (rerun with --debug for details)", err=True)
+            ctx.exit(int(ExitCode.FAILED))
         except KeyboardInterrupt:
             if ctx.meta.get("xacct.debug"):
                 raise
@@ -50,9 +58,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from xacct_infra.cli import templates
+    from xacct_infra.cli import deploy, local, templates
 
     cli.add_command(templates.templates)
+    cli.add_command(deploy.deploy)
+    cli.add_command(deploy.status)
+    cli.add_command(deploy.destroy)
+    cli.add_command(local.local)
 
 
 _register()

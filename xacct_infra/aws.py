@@ -1,0 +1,130 @@
+"""The only place that builds boto3 sessions and clients.
+
+Conventions follow the AWS CLI: ``--profile`` and ``--endpoint-url`` flags, the standard
+``AWS_*`` environment variables and shared config/credentials files (botocore reads
+``AWS_PROFILE``, ``AWS_ENDPOINT_URL[_<SERVICE>]``, ``AWS_CONFIG_FILE`` and
+``AWS_SHARED_CREDENTIALS_FILE`` itself). boto3 is imported lazily, so commands that never
+call AWS (``templates``, ``check``, ``--help``) do not pay for it.
+
+Precedence for the profile of one side: ``--profile`` > that side's ``profile`` in the
+config > ``AWS_PROFILE`` > the default credential chain. Region: ``--region`` > the side's
+``region`` in the config (the config says where the stack lives, so a stray
+``AWS_REGION`` in the shell never moves a deployment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from xacct_infra import __version__
+from xacct_infra.errors import UsageError, XacctError
+
+if TYPE_CHECKING:
+    import boto3
+
+log = logging.getLogger(__name__)
+
+# Bounded everywhere: a closed port or a dead endpoint fails in seconds, not minutes.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 60
+MAX_ATTEMPTS = 5
+
+
+class CredentialsError(UsageError):
+    """No credentials, expired credentials, an unknown profile: exit 2."""
+
+
+class EndpointError(UsageError):
+    """The endpoint cannot be reached (connection refused, DNS, timeout): exit 2."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and as whom to call AWS for one side of the config."""
+
+    region: str
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    def describe(self) -> str:
+        import os
+
+        who = f"profile {self.profile!r}" if self.profile else (
+            f"profile {os.environ['AWS_PROFILE']!r} (AWS_PROFILE)" if os.environ.get("AWS_PROFILE")
+            else "the default credential chain (environment, shared files, instance metadata)")
+        return who
+
+
+def session(target: Target) -> boto3.Session:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=target.profile, region_name=target.region)
+    except botocore.exceptions.ProfileNotFound:
+        raise CredentialsError(f"AWS profile {target.profile!r} not found in the shared config/credentials files "
+                               "(AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE); check the profile name or pass --profile") from None
+
+
+def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str = "standard") -> Any:
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": retry_mode, "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        user_agent_extra=f"xacct-infra/{__version__}",
+    )
+    return sess.client(service, region_name=target.region, endpoint_url=target.endpoint_url, config=config)  # type: ignore[call-overload]
+
+
+@contextlib.contextmanager
+def translate_errors(target: Target) -> Iterator[None]:
+    """Turn botocore's credential and connection failures into one-line errors (exit 2)."""
+    import botocore.exceptions as bex
+
+    try:
+        yield
+    except XacctError:
+        raise
+    except bex.NoCredentialsError:
+        raise CredentialsError(f"no AWS credentials found using {target.describe()}; "
+                               "configure a profile (--profile), environment variables or an instance role") from None
+    except bex.ProfileNotFound as exc:
+        raise CredentialsError(f"{exc}; check the profile name or pass --profile") from None
+    except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as exc:
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint_url or "the AWS endpoint"
+        raise EndpointError(f"cannot reach {endpoint} (region {target.region}): {type(exc).__name__}; "
+                            "check network, --endpoint-url / AWS_ENDPOINT_URL and --region") from None
+    except bex.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
+            raise CredentialsError(f"the AWS credentials from {target.describe()} have expired; refresh them and retry") from None
+        if code in {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "AuthFailure"}:
+            raise CredentialsError(f"the AWS credentials from {target.describe()} were rejected ({code}); "
+                                   "check the access key, secret and session token") from None
+        raise
+
+
+def caller_account(sess: boto3.Session, target: Target) -> tuple[str, str]:
+    """(account id, caller ARN) of the credentials in ``sess``."""
+    with translate_errors(target):
+        identity = client(sess, "sts", target).get_caller_identity()
+    return str(identity["Account"]), str(identity["Arn"])
+
+
+class WrongAccountError(UsageError):
+    pass
+
+
+def guard_account(sess: boto3.Session, target: Target, expected: str, side: str) -> str:
+    """Refuse to touch anything unless the credentials belong to the configured account."""
+    account, arn = caller_account(sess, target)
+    if account != expected:
+        raise WrongAccountError(f"{side}: credentials from {target.describe()} are for account {account} ({arn}), "
+                                f"but the config says {side}.id = {expected}; use the right --profile")
+    return arn

@@ -1,0 +1,102 @@
+"""`xacct-infra local demo|serve`: the whole job on the embedded AWS emulator, no account needed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from xacct_infra import config as config_mod
+from xacct_infra.cli.options import config_option
+from xacct_infra.errors import ExitCode, UsageError
+
+INSTANCE_PROFILE = "xacct-demo-instance"  # Account B identity as seen by an EC2 host with the instance role
+
+
+@click.group()
+def local() -> None:
+    """Run xacct-infra against a local AWS emulator (moto server on 127.0.0.1)."""
+
+
+def _prepare(cfg_path: str, workdir: Path | None = None) -> tuple[object, config_mod.Config, Path]:
+    try:
+        from xacct_infra import local as emu
+    except ImportError as exc:  # pragma: no cover - moto missing
+        raise UsageError(f"the local emulator needs moto: pip install 'xacct-infra[local]' ({exc})") from None
+    cfg = config_mod.load(cfg_path)
+    emulator = emu.Emulator().start()
+    a, b = cfg.account_a, cfg.account_b
+    emulator.add_profile(a.profile or "default", a.id, a.region)
+    emulator.add_profile(b.profile or "default", b.id, b.region)
+    emulator.add_profile(INSTANCE_PROFILE, b.id, b.region, role_name=b.role_name, role_path=b.role_path)
+    emu.create_sample_data(emulator, a.id, a.region, [t.name for t in a.tables])
+    # KMS key ids cannot be chosen: create one per configured key and point a copy of the config at them.
+    text = Path(cfg_path).read_text()
+    original_ids = re.findall(r'^\s*id\s*=\s*"([^"]+)"', text, flags=re.M)
+    for key in a.keys:
+        new_id = emu.create_sample_key(emulator, a.id, key.region)
+        for value in original_ids:
+            if value.endswith(key.key_id):
+                text = text.replace(f'"{value}"', f'"{new_id}"', 1)
+    demo_cfg = emulator.workdir / "xacct.toml"
+    demo_cfg.write_text(text)
+    config_mod.load(demo_cfg)  # still valid
+    return emulator, cfg, demo_cfg
+
+
+@local.command()
+@config_option
+def demo(*, config_path: str) -> None:
+    """Deploy both stacks into two emulated accounts, show the no-op, obtain and verify access."""
+    emulator, cfg, demo_cfg = _prepare(config_path)
+    env = {**os.environ, **emulator.env()}  # type: ignore[attr-defined]
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_SECURITY_TOKEN"):
+        env.pop(name, None)
+    a, b = cfg.account_a, cfg.account_b
+    click.secho(f"Local AWS emulator at {emulator.url}; Account A = {a.id}, Account B = {b.id}", bold=True, err=True)  # type: ignore[attr-defined]
+    click.echo(f"Created in Account A with the API: tables {', '.join(t.name for t in a.tables)}"
+               f"{'; ' + str(len(a.keys)) + ' KMS key(s)' if a.keys else ''} (config copy: {demo_cfg})", err=True)
+    xacct = [sys.executable, "-m", "xacct_infra"]
+    steps: list[tuple[str, list[str], dict[str, str]]] = [
+        ("Deploy both stacks (A first: B's role may only assume A's role)", ["deploy", "--all", "--yes"], {}),
+        ("Deploy again: nothing changed, so no change set is created", ["deploy", "--all", "--yes"], {}),
+        ("Status and drift", ["status", "--all"], {}),
+    ]
+    started = time.monotonic()
+    try:
+        for title, args, extra in steps:
+            click.secho(f"\n== {title}", bold=True, err=True)
+            click.echo(f"$ xacct-infra {shlex.join(args)}", err=True)
+            proc = subprocess.run([*xacct, *args, "--config", str(demo_cfg)], env={**env, **extra}, check=False)
+            if proc.returncode != 0:
+                raise UsageError(f"demo step failed with exit {proc.returncode}: xacct-infra {shlex.join(args)}")
+    finally:
+        emulator.stop()  # type: ignore[attr-defined]
+    click.secho(f"\nDemo finished in {time.monotonic() - started:.1f} s; the emulator has been stopped.", bold=True, err=True)
+
+
+@local.command()
+@config_option
+@click.pass_context
+def serve(ctx: click.Context, *, config_path: str) -> None:
+    """Start the emulator with the config's accounts and print the environment to use it; Ctrl-C stops it."""
+    emulator, cfg, demo_cfg = _prepare(config_path)
+    for key, value in emulator.env().items():  # type: ignore[attr-defined]
+        click.echo(f"export {key}={shlex.quote(value)}")
+    click.echo(f"export XACCT_CONFIG={shlex.quote(str(demo_cfg))}")
+    click.echo(f"# profiles: {cfg.account_a.profile or 'default'} (Account A), {cfg.account_b.profile or 'default'} (Account B), "
+               f"{INSTANCE_PROFILE} (Account B's instance role)")
+    click.echo("# serving; press Ctrl-C to stop", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        emulator.stop()  # type: ignore[attr-defined]
+        ctx.exit(int(ExitCode.OK))

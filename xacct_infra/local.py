@@ -1,0 +1,149 @@
+"""The embedded local AWS emulator (moto in server mode on 127.0.0.1).
+
+Used by ``make demo`` / ``xacct-infra local demo`` and by the tests, so both exercise the
+same thing: real HTTP, real botocore signing, real CloudFormation change sets.
+
+How accounts are emulated: moto puts a request in the account that owns its access key,
+and keys returned by ``sts:AssumeRole`` belong to the account in the role ARN. So we mint
+credentials for each emulated account by assuming a role there, and write them as named
+profiles into a private shared-credentials file. Account B's credentials come from
+assuming B's *instance role* name, so the caller looks exactly like an EC2 host in B.
+
+Caveat (see RESEARCH.md): the emulator does not enforce IAM. It proves that the calls
+land in the right accounts and that the commands work end to end, not that a policy denies.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DUMMY_KEY = "AKIAXACCTLOCALDUMMY0"
+DUMMY_SECRET = "xacct-local-dummy-secret"  # not a secret: the emulator accepts anything
+
+
+@dataclass
+class Emulator:
+    """A moto server on a free loopback port, with per-account profiles in a temp dir."""
+
+    port: int = 0
+    url: str = ""
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xacct-local-")))
+    _server: Any = None
+
+    def start(self) -> Emulator:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL + 1)  # its 500s for unimplemented calls are expected
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.port, self.url = port, f"http://{host}:{port}"
+        (self.workdir / "config").write_text("")
+        (self.workdir / "credentials").write_text("")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def reset(self) -> None:
+        """Forget every resource in every emulated account (profiles must be re-minted)."""
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
+        (self.workdir / "credentials").write_text("")
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.workdir / "credentials"
+
+    @property
+    def config_file(self) -> Path:
+        return self.workdir / "config"
+
+    def env(self) -> dict[str, str]:
+        """Environment that points every AWS SDK and CLI at the emulator and its profiles."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials_file),
+            "AWS_CONFIG_FILE": str(self.config_file),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def client(self, service: str, region: str = "us-east-1", credentials: dict[str, str] | None = None) -> Any:
+        import boto3
+
+        creds = credentials or {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_SECRET}
+        return boto3.client(service, region_name=region, endpoint_url=self.url, **creds)  # type: ignore[call-overload]
+
+    def mint(self, account_id: str, role_name: str = "xacct-local-admin", role_path: str = "/") -> dict[str, str]:
+        """Temporary credentials that act in ``account_id`` as ``role_path+role_name``."""
+        sts = self.client("sts")
+        arn = f"arn:aws:iam::{account_id}:role{role_path}{role_name}"
+        creds = sts.assume_role(RoleArn=arn, RoleSessionName="xacct-local")["Credentials"]
+        return {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"]}
+
+    def add_profile(self, name: str, account_id: str, region: str, role_name: str = "xacct-local-admin",
+                    role_path: str = "/") -> dict[str, str]:
+        """Write a named profile acting in ``account_id`` to the emulator's credentials/config files."""
+        creds = self.mint(account_id, role_name, role_path)
+        _ini_set(self.credentials_file, name, creds)
+        _ini_set(self.config_file, "default" if name == "default" else f"profile {name}", {"region": region})
+        return creds
+
+
+def _ini_set(path: Path, section: str, values: dict[str, str]) -> None:
+    parser = configparser.RawConfigParser()
+    parser.read(path)
+    if not parser.has_section(section):
+        parser.add_section(section)
+    for key, value in values.items():
+        parser.set(section, key, value)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        parser.write(handle)
+
+
+@contextmanager
+def running() -> Iterator[Emulator]:
+    emulator = Emulator().start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def create_sample_data(emulator: Emulator, account_id: str, region: str, tables: list[str],
+                       hash_key: str = "ParameterName") -> list[str]:
+    """Create the config's tables and one KMS key per ``keys`` entry in emulated Account A.
+
+    Done with the DynamoDB and KMS APIs, not a template: a KMS key created by an emulated
+    template breaks DescribeKey (RESEARCH.md, section 4). Returns nothing about keys; see
+    :func:`create_sample_key`.
+    """
+    creds = emulator.mint(account_id)
+    ddb = emulator.client("dynamodb", region, creds)
+    existing = set(ddb.list_tables().get("TableNames", []))
+    for name in tables:
+        if name not in existing:
+            ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                             AttributeDefinitions=[{"AttributeName": hash_key, "AttributeType": "S"}],
+                             KeySchema=[{"AttributeName": hash_key, "KeyType": "HASH"}])
+    return tables
+
+
+def create_sample_key(emulator: Emulator, account_id: str, region: str, description: str = "xacct-infra demo key") -> str:
+    creds = emulator.mint(account_id)
+    kms = emulator.client("kms", region, creds)
+    return str(kms.create_key(Description=description)["KeyMetadata"]["KeyId"])
