@@ -42,3 +42,49 @@ def run() -> Callable[..., Result]:
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
+
+
+# ---------------------------------------------------------------- the local emulator (moto server on 127.0.0.1)
+
+A_ID, B_ID = "111111111111", "222222222222"
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    from xacct_infra.local import Emulator
+
+    server = Emulator().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server, monkeypatch: pytest.MonkeyPatch):
+    """A clean emulator with profiles `owner` (Account A) and `consumer` (Account B), and the
+    environment pointing every boto3 client at it. Nothing reaches real AWS."""
+    emulator_server.reset()
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for key, value in emulator_server.env().items():
+        monkeypatch.setenv(key, value)
+    emulator_server.add_profile("owner", A_ID, "us-east-1")
+    emulator_server.add_profile("consumer", B_ID, "us-east-1")
+    return emulator_server
+
+
+EMU_CONFIG = """
+[account_a]
+id = "111111111111"
+region = "us-east-1"
+profile = "owner"
+
+[[account_a.tables]]
+name = "keystore"
+access = "read-write"
+
+[account_b]
+id = "222222222222"
+region = "us-east-1"
+profile = "consumer"
+"""

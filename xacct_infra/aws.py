@@ -79,7 +79,7 @@ def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str
         read_timeout=READ_TIMEOUT,
         user_agent_extra=f"xacct-infra/{__version__}",
     )
-    return sess.client(service, region_name=target.region, endpoint_url=target.endpoint_url, config=config)  # type: ignore[call-overload]
+    return sess.client(service, region_name=target.region, endpoint_url=target.endpoint_url, config=config)
 
 
 @contextlib.contextmanager

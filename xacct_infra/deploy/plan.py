@@ -38,7 +38,11 @@ def parse_template(body: str | dict[str, Any] | None) -> dict[str, Any]:
         return body
     from cfn_tools import load_yaml  # handles !Sub and friends; also parses JSON
 
-    return dict(load_yaml(body))
+    try:
+        parsed = load_yaml(body)
+    except Exception:  # a template we cannot parse: show the IAM diff as all-new rather than fail
+        return {}
+    return dict(parsed) if isinstance(parsed, dict) else {}
 
 
 def _text(value: Any) -> str:
