@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check xacct_infra tests
+	$(BIN)/ruff check xacct_infra tests benchmarks
 	$(BIN)/mypy xacct_infra
 	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates --check
 	$(BIN)/cfn-lint --include-checks I -- templates/*.yaml

@@ -59,22 +59,48 @@ class Target:
         return who
 
 
+_LOADER: Any = None
+
+
+def _shared_loader() -> Any:
+    """One botocore data loader for every session of the process.
+
+    Service models and endpoint rules are large JSON files; each session would otherwise
+    load and parse its own copy (about 30 ms per client on a 2-core machine).
+    """
+    global _LOADER
+    if _LOADER is None:
+        from botocore.loaders import create_loader
+
+        _LOADER = create_loader()
+    return _LOADER
+
+
 def session(target: Target) -> boto3.Session:
     import boto3
     import botocore.exceptions
+    import botocore.session
 
     try:
-        return boto3.Session(profile_name=target.profile, region_name=target.region)
-    except botocore.exceptions.ProfileNotFound:
-        raise CredentialsError(f"AWS profile {target.profile!r} not found in the shared config/credentials files "
-                               "(AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE); check the profile name or pass --profile") from None
+        core = botocore.session.Session(profile=target.profile)
+        core.register_component("data_loader", _shared_loader())
+        return boto3.Session(botocore_session=core, region_name=target.region)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise _profile_not_found(exc.kwargs.get("profile") or target.profile) from None
 
 
-def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str = "standard") -> Any:
+def _profile_not_found(profile: str | None) -> CredentialsError:
+    return CredentialsError(f"AWS profile {profile!r} not found in the shared config/credentials files "
+                            "(AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE); check the profile name or pass --profile")
+
+
+def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str = "standard",
+           max_attempts: int | None = None) -> Any:
+    """A client with bounded timeouts and botocore's standard retry mode (throttling, 5xx)."""
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": retry_mode, "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": retry_mode, "max_attempts": max_attempts or MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         user_agent_extra=f"xacct-infra/{__version__}",
@@ -95,7 +121,7 @@ def translate_errors(target: Target) -> Iterator[None]:
         raise CredentialsError(f"no AWS credentials found using {target.describe()}; "
                                "configure a profile (--profile), environment variables or an instance role") from None
     except bex.ProfileNotFound as exc:
-        raise CredentialsError(f"{exc}; check the profile name or pass --profile") from None
+        raise _profile_not_found(exc.kwargs.get("profile") or target.profile) from None
     except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as exc:
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint_url or "the AWS endpoint"
         raise EndpointError(f"cannot reach {endpoint} (region {target.region}): {type(exc).__name__}; "

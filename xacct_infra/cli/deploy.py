@@ -56,15 +56,9 @@ def _deployer(side: Side, guard: bool = True) -> Deployer:
         if guard:
             aws.guard_account(sess, side.target, side.account_id, side.name)
         cfn = aws.client(sess, "cloudformation", side.target)
-        optional = _few_retries(sess, side.target)
-    return Deployer(cfn, reporter=reporter_for(), optional_cfn=optional)
-
-
-def _few_retries(sess: Any, target: aws.Target) -> Any:
-    from botocore.config import Config
-
-    return sess.client("cloudformation", region_name=target.region, endpoint_url=target.endpoint_url,
-                       config=Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=aws.CONNECT_TIMEOUT))
+    # Termination protection goes through a client without retries: an endpoint that does not
+    # implement it answers HTTP 500, which must cost a warning, not a retry backoff.
+    return Deployer(cfn, reporter=reporter_for(), optional_cfn=lambda: aws.client(sess, "cloudformation", side.target, max_attempts=1))
 
 
 def aws_options(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -95,14 +95,15 @@ class DeployResult:
 class Deployer:
     def __init__(self, cfn: Any, *, clock: Clock | None = None, reporter: Reporter | None = None,
                  rng: random.Random | None = None, new_id: Callable[[], str] | None = None,
-                 optional_cfn: Any = None) -> None:
+                 optional_cfn: Callable[[], Any] | None = None) -> None:
         """``cfn`` is a boto3 CloudFormation client (or a fake with the same methods).
 
-        ``optional_cfn`` is used for calls some endpoints do not implement (termination
-        protection): a client with few retries, so an emulator's HTTP 500 costs no backoff.
+        ``optional_cfn`` makes the client for calls some endpoints do not implement
+        (termination protection): one with few retries, so an emulator's HTTP 500 costs no
+        backoff. Built only when needed.
         """
         self.cfn = cfn
-        self.optional_cfn = optional_cfn or cfn
+        self._optional_cfn = optional_cfn
         self.clock = clock or SystemClock()
         self.reporter = reporter or NullReporter()
         self.rng = rng or random.Random()
@@ -225,7 +226,8 @@ class Deployer:
         from botocore.parsers import ResponseParserError
 
         try:
-            self.optional_cfn.update_termination_protection(StackName=spec.stack_name, EnableTerminationProtection=want)
+            client = self._optional_cfn() if self._optional_cfn else self.cfn
+            client.update_termination_protection(StackName=spec.stack_name, EnableTerminationProtection=want)
         except (ResponseParserError, ClientError) as exc:
             if isinstance(exc, ClientError) and _code(exc) not in ("NotImplemented", "InternalFailure", "InvalidAction"):
                 raise
