@@ -88,6 +88,7 @@ class FakeCloudFormation:
         self.change_set_changes: list[dict[str, Any]] | None = None
         self.create_change_set_error: ClientError | None = None
         self.protection_error: Exception | None = None
+        self.validation_events: list[dict[str, Any]] | None = None  # None: DescribeEvents not offered
         self.outputs: list[dict[str, str]] | None = [{"OutputKey": "RoleArn", "OutputValue": "arn:aws:iam::111111111111:role/xacct-access"}]
 
     # -- helpers
@@ -191,6 +192,12 @@ class FakeCloudFormation:
         self.calls.append(("describe_change_set", {"ChangeSetName": ChangeSetName, "StackName": StackName}))
         cs = self.change_sets[ChangeSetName]
         return {"Status": cs["Status"], "StatusReason": cs["StatusReason"], "Changes": cs["Changes"]}
+
+    def describe_events(self, ChangeSetName: str, Filters: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls.append(("describe_events", {"ChangeSetName": ChangeSetName, "Filters": Filters}))
+        if self.validation_events is None:
+            raise client_error("InvalidAction", "DescribeEvents is not supported here", "DescribeEvents")
+        return {"OperationEvents": self.validation_events}
 
     def delete_change_set(self, ChangeSetName: str, StackName: str) -> dict[str, Any]:
         self.calls.append(("delete_change_set", {"ChangeSetName": ChangeSetName, "StackName": StackName}))

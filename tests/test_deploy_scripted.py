@@ -218,6 +218,19 @@ def test_change_set_failure_explains_its_status_reason(deployer, cfn) -> None:
     assert cfn.change_sets == {}
 
 
+def test_early_validation_failure_is_explained_from_describe_events(deployer, cfn) -> None:
+    cfn.change_set_result = ("FAILED", "The following hook(s)/validation failed: [AWS::EarlyValidation::ResourceExistenceCheck]")
+    cfn.validation_events = [{"ValidationName": "AWS::EarlyValidation::ResourceExistenceCheck",
+                              "ValidationStatusReason": "Resource of type AWS::IAM::Role named xacct-access already exists",
+                              "ValidationPath": "/Resources/AccessRole"}]
+    with pytest.raises(DeployFailed) as err:
+        deployer.deploy(SPEC)
+    assert ("/Resources/AccessRole: Resource of type AWS::IAM::Role named xacct-access already exists "
+            "(AWS::EarlyValidation::ResourceExistenceCheck)") in str(err.value)
+    assert cfn.call("describe_events")["Filters"] == {"FailedEvents": True}
+    assert cfn.change_sets == {}
+
+
 @pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"])
 def test_dead_stack_we_own_is_deleted_and_recreated(deployer, cfn, reporter, status) -> None:
     cfn.add_stack("xacct-account-a", status, tags=OWNED)

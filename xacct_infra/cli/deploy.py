@@ -16,6 +16,7 @@ from xacct_infra.cli.options import config_option
 from xacct_infra.cli.progress import reporter_for
 from xacct_infra.deploy import Deployer, DeployOptions, StackSpec
 from xacct_infra.deploy import status as st
+from xacct_infra.deploy.artifacts import TemplateStore, check_size
 from xacct_infra.errors import ExitCode, UsageError
 
 SIDE_NAMES = {"a": "account_a", "b": "account_b"}
@@ -28,6 +29,8 @@ class Side:
     account_id: str
     stack_name: str
     target: aws.Target
+    artifact_bucket: str | None = None
+    partition: str = "aws"
 
 
 def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | None, region: str | None,
@@ -41,7 +44,7 @@ def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | 
     for k in chosen:
         side_cfg = cfg.account_a if k == "a" else cfg.account_b
         target = aws.Target(region=region or side_cfg.region, profile=profile or side_cfg.profile, endpoint_url=endpoint_url)
-        out.append(Side(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target))
+        out.append(Side(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target, side_cfg.artifact_bucket, side_cfg.partition))
     return out
 
 
@@ -56,9 +59,17 @@ def _deployer(side: Side, guard: bool = True) -> Deployer:
         if guard:
             aws.guard_account(sess, side.target, side.account_id, side.name)
         cfn = aws.client(sess, "cloudformation", side.target)
+    store = None
+    if side.artifact_bucket:
+        bucket = side.artifact_bucket
+
+        def store() -> TemplateStore:
+            return TemplateStore(aws.client(sess, "s3", side.target), bucket, side.account_id, side.target.region, side.partition)
+
     # Termination protection goes through a client without retries: an endpoint that does not
     # implement it answers HTTP 500, which must cost a warning, not a retry backoff.
-    return Deployer(cfn, reporter=reporter_for(), optional_cfn=lambda: aws.client(sess, "cloudformation", side.target, max_attempts=1))
+    return Deployer(cfn, reporter=reporter_for(), template_store=store,
+                    optional_cfn=lambda: aws.client(sess, "cloudformation", side.target, max_attempts=1))
 
 
 def aws_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,9 +110,12 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
     """
     cfg = config_mod.load(config_path)
     sides = _sides(cfg, a, b, all_, profile, region, endpoint_url)
+    specs = {side.name: _spec(cfg, side, termination_protection) for side in sides}
+    for side in sides:  # what CloudFormation would refuse, refused before any change
+        check_size(specs[side.name].template_body, side.name, side.artifact_bucket)
     results: dict[str, Any] = {}
     for side in sides:
-        spec = _spec(cfg, side, termination_protection)
+        spec = specs[side.name]
         opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback,
                              confirm=None if (yes or plan_only or not _interactive()) else _confirm)
         deployer = _deployer(side)

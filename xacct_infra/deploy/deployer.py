@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from xacct_infra.deploy import plan as plan_mod
 from xacct_infra.deploy import status as st
+from xacct_infra.deploy.artifacts import TemplateStore, check_size, needs_upload
 from xacct_infra.deploy.poll import Clock, Deadline, SystemClock, delays
 from xacct_infra.deploy.report import NullReporter, Reporter
 from xacct_infra.errors import ExitCode, UsageError, XacctError
@@ -95,7 +96,8 @@ class DeployResult:
 class Deployer:
     def __init__(self, cfn: Any, *, clock: Clock | None = None, reporter: Reporter | None = None,
                  rng: random.Random | None = None, new_id: Callable[[], str] | None = None,
-                 optional_cfn: Callable[[], Any] | None = None) -> None:
+                 optional_cfn: Callable[[], Any] | None = None,
+                 template_store: Callable[[], TemplateStore] | None = None) -> None:
         """``cfn`` is a boto3 CloudFormation client (or a fake with the same methods).
 
         ``optional_cfn`` makes the client for calls some endpoints do not implement
@@ -104,6 +106,7 @@ class Deployer:
         """
         self.cfn = cfn
         self._optional_cfn = optional_cfn
+        self._template_store = template_store
         self.clock = clock or SystemClock()
         self.reporter = reporter or NullReporter()
         self.rng = rng or random.Random()
@@ -303,8 +306,9 @@ class Deployer:
         name = f"xacct-infra-{self.new_id()}"
         kwargs: dict[str, Any] = dict(
             StackName=spec.stack_name, ChangeSetName=name, ChangeSetType="CREATE" if creating else "UPDATE",
-            TemplateBody=spec.template_body, Capabilities=CAPABILITIES, Tags=spec.all_tags,
+            Capabilities=CAPABILITIES, Tags=spec.all_tags,
             ClientToken=f"xacct-cs-{self.new_id()}", Description=f"xacct-infra deploy of {spec.side}")
+        kwargs.update(self._template_argument(spec))
         if creating:
             # A failed first create deletes the stack instead of leaving a dead ROLLBACK_COMPLETE one.
             kwargs["OnStackFailure"] = "DELETE"
@@ -334,11 +338,45 @@ class Deployer:
         cs = {**cs, "Changes": changes, "ChangeSetId": cs_id, "StackId": created["StackId"]}
         if cs["Status"] == "FAILED":
             reason = str(cs.get("StatusReason", ""))
-            self._delete_change_set(spec, cs, creating)
             if any(p in reason for p in _NO_CHANGES):
+                self._delete_change_set(spec, cs, creating)
                 return None
-            raise DeployFailed(f"{spec.stack_name}: change set failed: {reason or 'no reason given'}")
+            details = self._validation_failures(cs_id)
+            self._delete_change_set(spec, cs, creating)
+            raise DeployFailed(f"{spec.stack_name}: change set failed: {details or reason or 'no reason given'}")
         return cs
+
+    def _validation_failures(self, change_set_id: str) -> str | None:
+        """Early-validation failures of a change set, from DescribeEvents where the endpoint offers it."""
+        from botocore.exceptions import ClientError
+        from botocore.parsers import ResponseParserError
+
+        try:
+            events = self.cfn.describe_events(ChangeSetName=change_set_id, Filters={"FailedEvents": True}).get("OperationEvents", [])
+        except (ClientError, ResponseParserError, AttributeError) as exc:
+            log.debug("DescribeEvents unavailable: %s", exc)
+            return None
+        reasons = []
+        for ev in events:
+            reason = ev.get("ValidationStatusReason") or ev.get("ResourceStatusReason")
+            if not reason:
+                continue
+            where = ev.get("ValidationPath") or ev.get("LogicalResourceId") or ""
+            name = ev.get("ValidationName")
+            reasons.append(f"{where + ': ' if where else ''}{reason}{f' ({name})' if name else ''}")
+        return "; ".join(reasons) or None
+
+    def _template_argument(self, spec: StackSpec) -> dict[str, str]:
+        """TemplateBody, or TemplateURL after an upload when the body is over 51,200 bytes."""
+        if not needs_upload(spec.template_body):
+            return {"TemplateBody": spec.template_body}
+        if self._template_store is None:
+            check_size(spec.template_body, spec.side, None)  # raises: no bucket configured
+        store = self._template_store()  # type: ignore[misc]
+        url, uploaded = store.put(spec.stack_name, spec.template_body)
+        self.reporter.info(f"{spec.stack_name}: template is {len(spec.template_body.encode()):,} bytes; "
+                           f"{'uploaded to' if uploaded else 'already in'} {url}")
+        return {"TemplateURL": url}
 
     def _delete_change_set(self, spec: StackSpec, cs: dict[str, Any], creating: bool) -> None:
         self.cfn.delete_change_set(ChangeSetName=cs["ChangeSetId"], StackName=cs["StackId"])
@@ -394,12 +432,15 @@ class Deployer:
                         f"{spec.stack_name}: still {status} after --timeout; CloudFormation keeps going. "
                         f"Re-attach with: xacct-infra status --{spec.side.replace('_', '-')} --wait")
             except KeyboardInterrupt:
+                detach = Interrupted(f"{spec.stack_name}: detached; CloudFormation is still working on it. "
+                                     f"Re-attach with: xacct-infra status --{spec.side.replace('_', '-')} --wait")
                 if cancelled or operation not in ("create", "update"):
-                    raise Interrupted(
-                        f"{spec.stack_name}: detached; CloudFormation is still working on it. "
-                        f"Re-attach with: xacct-infra status --{spec.side.replace('_', '-')} --wait") from None
+                    raise detach from None
                 cancelled = True
-                self._cancel(spec, stack_id, operation)
+                try:
+                    self._cancel(spec, stack_id, operation)
+                except KeyboardInterrupt:  # the second Ctrl-C came while we were cancelling
+                    raise detach from None
         if cancelled:
             raise Interrupted(f"{spec.stack_name}: interrupted; the {operation} was cancelled and the stack is now {status}")
         if judge:
