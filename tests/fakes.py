@@ -193,7 +193,7 @@ class FakeCloudFormation:
         cs = self.change_sets[ChangeSetName]
         return {"Status": cs["Status"], "StatusReason": cs["StatusReason"], "Changes": cs["Changes"]}
 
-    def describe_events(self, ChangeSetName: str, Filters: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+    def describe_events(self, ChangeSetName: str, Filters: dict[str, Any]) -> dict[str, Any]:
         self.calls.append(("describe_events", {"ChangeSetName": ChangeSetName, "Filters": Filters}))
         if self.validation_events is None:
             raise client_error("InvalidAction", "DescribeEvents is not supported here", "DescribeEvents")

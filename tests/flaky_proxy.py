@@ -29,7 +29,7 @@ class FlakyProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
                 proxy.requests.append(params)

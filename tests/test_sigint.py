@@ -29,7 +29,7 @@ def test_first_sigint_cancels_the_update_and_streams_the_rollback_exit_130() -> 
     proc = start()
     read_until(proc, "AccessRole AWS::IAM::Role UPDATE_IN_PROGRESS")
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "cancelling the update (CancelUpdateStack)" in err
     assert "UPDATE_ROLLBACK_COMPLETE" in err
@@ -42,7 +42,7 @@ def test_second_sigint_detaches_and_says_how_to_reattach() -> None:
     proc.send_signal(signal.SIGINT)
     read_until(proc, "press Ctrl-C again to detach")
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "detached" in err and "xacct-infra status --account-a --wait" in err
     assert "Traceback" not in err
