@@ -100,15 +100,31 @@ def _interactive() -> bool:
 @click.option("--termination-protection/--no-termination-protection", default=True, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Give up waiting after this long (the stack keeps going).")
 @click.option("--continue-rollback", is_flag=True, help="Recover a stack in UPDATE_ROLLBACK_FAILED, then deploy.")
+@click.option("--stackset", is_flag=True, help="With --account-b: deploy B's template as a StackSet to many accounts.")
+@click.option("--accounts", metavar="ID,ID...", help="StackSet targets (self-managed).")
+@click.option("--org-unit", "org_units", multiple=True, metavar="ou-...", help="StackSet targets (service-managed, auto-deployment); repeatable.")
+@click.option("--regions", metavar="REGION,...", help="StackSet regions (default: account_b.region).")
+@click.option("--max-concurrent-percentage", type=click.IntRange(1, 100), default=25, show_default=True)
+@click.option("--failure-tolerance-percentage", type=click.IntRange(0, 100), default=0, show_default=True)
 def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None, endpoint_url: str | None,
            plan_only: bool, yes: bool, output: str, termination_protection: bool, timeout: float | None,
-           continue_rollback: bool) -> None:
+           continue_rollback: bool, stackset: bool, accounts: str | None, org_units: tuple[str, ...], regions: str | None,
+           max_concurrent_percentage: int, failure_tolerance_percentage: int) -> None:
     """Deploy Account A's and/or Account B's stack through a change set.
 
     Idempotent: when the deployed template and tags already match the config, nothing is
     created and it says "no changes". Progress goes to stderr, results to stdout.
     """
     cfg = config_mod.load(config_path)
+    if stackset or accounts or org_units or regions:
+        if not stackset or a or all_ or not b:
+            raise UsageError("--accounts/--org-unit/--regions go with --account-b --stackset")
+        from xacct_infra.cli.stackset import deploy_stackset
+
+        deploy_stackset(cfg, profile=profile, region=region, endpoint_url=endpoint_url, accounts=accounts, org_units=org_units,
+                        regions=regions, max_concurrent=max_concurrent_percentage, failure_tolerance=failure_tolerance_percentage,
+                        timeout=timeout, output=output)
+        return
     sides = _sides(cfg, a, b, all_, profile, region, endpoint_url)
     specs = {side.name: _spec(cfg, side, termination_protection) for side in sides}
     for side in sides:  # what CloudFormation would refuse, refused before any change
