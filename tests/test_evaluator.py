@@ -214,3 +214,20 @@ def test_decision_names_the_statements() -> None:
 def test_unsupported_or_malformed_policies_are_refused_not_guessed(statement: dict[str, Any], words: str) -> None:
     with pytest.raises(PolicyError, match=words):
         authorize(Request(ALICE, "dynamodb:GetItem", TABLE, {"k": "v"}), identity=doc(statement))
+
+
+ADVERSARIAL_CASES: list[tuple[str, list[dict[str, Any]], dict[str, Any], str]] = [
+    ("allow-condition-on-unknown-key-is-met", [stmt(Condition={"StringEquals": {"aws:SourceVpc": "vpc-1"}})], {}, "Allow"),
+    ("allow-condition-on-known-key-is-evaluated", [stmt(Condition={"StringEquals": {"aws:PrincipalAccount": B}})], {"aws:PrincipalAccount": C}, "ImplicitDeny"),
+    ("known-absent-key-is-absent", [stmt(Condition={"StringEquals": {"sts:ExternalId": "x"}})], {"sts:ExternalId": None}, "ImplicitDeny"),
+    ("deny-condition-on-unknown-key-is-unmet", [stmt(), stmt("Deny", Condition={"Bool": {"aws:SecureTransport": "false"}})], {}, "Allow"),
+]
+
+
+@pytest.mark.parametrize(("statements", "context", "expected"), [c[1:] for c in ADVERSARIAL_CASES], ids=[c[0] for c in ADVERSARIAL_CASES])
+def test_adversarial_mode_lets_the_caller_choose_unknown_keys(statements: list[dict[str, Any]], context: dict[str, Any], expected: str) -> None:
+    request = Request(ALICE, "dynamodb:GetItem", TABLE, context, adversarial=True)
+    assert authorize(request, identity=doc(*statements)).effect == expected
+    strict = authorize(Request(ALICE, "dynamodb:GetItem", TABLE, context), identity=doc(*statements)).effect
+    if statements[0].get("Condition") and "aws:SourceVpc" in str(statements):
+        assert strict == "ImplicitDeny", "strict mode: an unknown key is absent"

@@ -15,6 +15,11 @@ edits of them) can contain, and refuses the rest with :class:`PolicyError` rathe
   ``ForAllValues:`` qualifiers; condition keys are case-insensitive, values case-sensitive
   (except the IgnoreCase operators and Bool).
 
+A request's context says which keys are present; a key mapped to ``None`` is known to be
+absent. With ``adversarial=True``, a key the context does not mention is one the caller may
+choose: every Allow condition on it is taken as met and every Deny condition as unmet, so a
+"not allowed" answer holds whatever the caller sends (used to prove the absence of access).
+
 All inputs are plain JSON data whose intrinsics are already resolved (see ``intrinsics``).
 """
 
@@ -30,7 +35,7 @@ from xacct_infra.errors import XacctError
 
 Effect = Literal["Allow", "Deny", "ImplicitDeny"]
 PrincipalMatch = Literal["specific", "account", "any"]
-ContextValue = str | bool | Sequence[str]
+ContextValue = str | bool | Sequence[str] | None
 
 _ACCOUNT_ROOT = re.compile(r"arn:[a-z-]+:iam::(\d{12}):root")
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -68,6 +73,7 @@ class Request:
     action: str
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)
+    adversarial: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ def _applies(st: Mapping[str, Any], request: Request, *, resource_policy: bool, 
         how = _principal(st, request.principal, where)
     elif "Principal" in st or "NotPrincipal" in st:
         raise PolicyError(f"{where}: an identity policy statement cannot have Principal")
-    if how is None or not _conditions(st.get("Condition", {}), request.context, where):
+    if how is None or not _conditions(st.get("Condition", {}), request, st["Effect"] == "Allow", where):
         return None
     return how
 
@@ -282,15 +288,21 @@ _OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
 }
 
 
-def _conditions(block: Any, context: Mapping[str, ContextValue], where: str) -> bool:
+def _conditions(block: Any, request: Request, allow: bool, where: str) -> bool:
     if not isinstance(block, dict):
         raise PolicyError(f"{where}.Condition: must be an object")
-    ctx = {k.lower(): v for k, v in context.items()}
+    ctx = {k.lower(): v for k, v in request.context.items()}
     for operator, keys in block.items():
         if not isinstance(keys, dict):
             raise PolicyError(f"{where}.Condition.{operator}: must be an object of condition keys")
         for key, values in keys.items():
-            if not _condition(operator, key.lower(), _strings(values, f"{where}.Condition.{operator}.{key}"), ctx, where):
+            wanted = _strings(values, f"{where}.Condition.{operator}.{key}")
+            if request.adversarial and key.lower() not in ctx:
+                _condition(operator, key.lower(), wanted, ctx, where)  # still refuse unsupported operators
+                if not allow:
+                    return False
+                continue
+            if not _condition(operator, key.lower(), wanted, ctx, where):
                 return False
     return True
 
@@ -301,21 +313,22 @@ def _condition(operator: str, key: str, wanted: list[str], ctx: Mapping[str, Con
         raise PolicyError(f"{where}: condition qualifier {qualifier!r} is not supported")
     if_exists = op.endswith("IfExists")
     base = op.removesuffix("IfExists")
-    present = key in ctx and ctx[key] != [] and ctx[key] is not None
+    value = ctx.get(key)
+    present = value is not None and value != []
     if base == "Null":
         must_be_absent = wanted[0].lower() == "true"
         return not present if must_be_absent else present
     if base not in _OPERATORS:
         raise PolicyError(f"{where}: condition operator {operator!r} is not supported by the offline evaluator")
     match, negated = _OPERATORS[base]
-    if not present:
+    if value is None or not present:
         # Documented: ...IfExists is true without the key; ForAllValues is true on an empty set;
         # ForAnyValue false; a plain operator is false, a negated one (StringNotEquals...) true.
         return if_exists or qualifier == "ForAllValues" or (negated and qualifier == "")
-    values = _context_values(ctx[key])
+    values = _context_values(value)
 
-    def one(value: str) -> bool:
-        hit = any(match(p, value) for p in wanted)
+    def one(item: str) -> bool:
+        hit = any(match(p, item) for p in wanted)
         return not hit if negated else hit
 
     if qualifier == "ForAllValues":
@@ -323,7 +336,7 @@ def _condition(operator: str, key: str, wanted: list[str], ctx: Mapping[str, Con
     return any(one(v) for v in values)
 
 
-def _context_values(value: ContextValue) -> list[str]:
+def _context_values(value: str | bool | Sequence[str]) -> list[str]:
     if isinstance(value, bool):
         return ["true" if value else "false"]
     if isinstance(value, str):

@@ -50,9 +50,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from xacct_infra.cli import templates
+    from xacct_infra.cli import check, templates
 
     cli.add_command(templates.templates)
+    cli.add_command(check.check)
 
 
 _register()
