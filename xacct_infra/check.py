@@ -52,7 +52,7 @@ class Report:
 
 def rendered(config: Config) -> dict[tpl.Side, dict[str, Any]]:
     """The templates ``xacct-infra templates`` would write, as dicts."""
-    return {item.side: json.loads(item.body) for item in render.render(config, "json")}
+    return {side: json.loads(render.template_body(config, side, "json")) for side in render.SIDES}
 
 
 def read_dir(directory: Path) -> dict[tpl.Side, dict[str, Any]]:

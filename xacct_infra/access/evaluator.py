@@ -198,12 +198,24 @@ def _element(st: Mapping[str, Any], positive: str, negative: str, value: str,
     if positive in st and negative in st:
         raise PolicyError(f"{where}: has both {positive} and {negative}")
     if positive in st:
-        return any(matches(p, value) for p in _strings(st[positive], f"{where}.{positive}"))
+        return _any_matches(matches, _patterns(st[positive], f"{where}.{positive}"), value)
     if negative in st:
-        return not any(matches(p, value) for p in _strings(st[negative], f"{where}.{negative}"))
+        return not _any_matches(matches, _patterns(st[negative], f"{where}.{negative}"), value)
     if required:
         raise PolicyError(f"{where}: needs {positive} or {negative}")
     return True
+
+
+def _patterns(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(_strings(value, where))
+
+
+@lru_cache(maxsize=65536)
+def _any_matches(matches: Callable[[str, str], bool], patterns: tuple[str, ...], value: str) -> bool:
+    """Memoised: a sweep asks the same (patterns, value) question many times."""
+    return any(matches(p, value) for p in patterns)
 
 
 def _principal(st: Mapping[str, Any], p: Principal, where: str) -> PrincipalMatch | None:
