@@ -29,6 +29,8 @@ lint: $(STAMP)
 	$(BIN)/mypy xacct_infra
 	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates --check
 	$(BIN)/cfn-lint --include-checks I -- templates/*.yaml
+	$(BIN)/xacct-infra check --config $(CONFIG) --template-dir templates
+	$(BIN)/xacct-infra check --config tests/golden/full/xacct.toml --template-dir tests/golden/full
 
 demo: $(STAMP)
 	$(BIN)/xacct-infra local demo --config $(CONFIG)

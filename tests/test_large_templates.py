@@ -27,11 +27,22 @@ def test_large_template_without_bucket_exits_2_before_any_change(emulator, run, 
     assert stacks_in_a(emulator) == []
 
 
-def test_template_over_one_megabyte_exits_2(emulator, run, write_config) -> None:
+def test_grants_beyond_iam_limits_exit_2_before_any_change(emulator, run, write_config) -> None:
     result = run("deploy", "--account-a", "--config", str(write_config(many_tables(5000, "xacct-artifacts"))))
     assert result.exit_code == 2
-    assert "at most 1,000,000" in result.stderr
+    assert "managed_policies_quota" in result.stderr
     assert stacks_in_a(emulator) == []
+
+
+def test_template_over_one_megabyte_is_refused_even_with_a_bucket() -> None:
+    import pytest
+
+    from xacct_infra.deploy.artifacts import check_size
+    from xacct_infra.errors import UsageError
+
+    check_size("x" * 1_000_000, "account_a", "bucket")  # at the limit: fine
+    with pytest.raises(UsageError, match="at most 1,000,000"):
+        check_size("x" * 1_000_001, "account_a", "bucket")
 
 
 def test_large_template_is_uploaded_to_a_private_encrypted_bucket_and_deployed(emulator, run, write_config) -> None:

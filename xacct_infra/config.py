@@ -85,6 +85,8 @@ class AccountA:
     external_id: str | None = None
     permissions_boundary: str | None = None
     artifact_bucket: str | None = None
+    managed_policies_quota: int = 10  # IAM "Managed policies per role" (raisable to 20)
+    trust_policy_quota: int = 2048  # IAM "Role trust policy length" (raisable to 4096)
 
     @property
     def partition(self) -> str:
@@ -224,6 +226,15 @@ class _Validator:
             raise self.fail(where, f"{value!r} is not an access level; allowed: {' | '.join(choices)}")
         return value
 
+    def integer(self, data: Mapping[str, Any], key: str, name: str, default: int, low: int, high: int, unit: str) -> int:
+        value = data.get(name, default)
+        where = f"{key}.{name}"
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(where, f"must be an integer, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(where, f"{value} is out of range; allowed: {low}..{high} {unit}")
+        return value
+
     def array_of_tables(self, data: Mapping[str, Any], key: str, name: str) -> list[Any]:
         if name not in data:
             return []
@@ -266,7 +277,7 @@ class _Validator:
     def account_a(self, data: Any) -> AccountA:
         key = "account_a"
         allowed = ("id", "region", "profile", "stack_name", "role_name", "role_path", "max_session_duration",
-                   "external_id", "permissions_boundary", "artifact_bucket", "tables", "keys")
+                   "external_id", "permissions_boundary", "artifact_bucket", "managed_policies_quota", "trust_policy_quota", "tables", "keys")
         section = self.table(data, key, allowed, ("id", "region"))
         common = self.common(section, key, {"stack_name": "xacct-account-a", "role_name": "xacct-access"})
 
@@ -292,8 +303,10 @@ class _Validator:
         )
         _no_duplicates(self, keys, lambda k: (k.region, k.key_id), f"{key}.keys", "id")
 
+        managed_quota = self.integer(section, key, "managed_policies_quota", 10, 0, 20, "managed policies (IAM allows up to 20 per role)")
+        trust_quota = self.integer(section, key, "trust_policy_quota", 2048, 2048, 4096, "characters (IAM's quota is 2048, raisable to 4096)")
         return AccountA(tables=tables, keys=keys, max_session_duration=duration, external_id=external_id,
-                        permissions_boundary=boundary, **common)
+                        permissions_boundary=boundary, managed_policies_quota=managed_quota, trust_policy_quota=trust_quota, **common)
 
     def account_b(self, data: Any) -> AccountB:
         key = "account_b"

@@ -8,6 +8,7 @@ what the config says.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from awacs import dynamodb, kms, sts
 from awacs.aws import (
@@ -71,30 +72,46 @@ def key_resource(a: AccountA, key: Key) -> Sub:
     return Sub(arns.key_arn(P, key.region, a.id, key.key_id))
 
 
-def access_policy(a: AccountA) -> PolicyDocument:
+@dataclass(frozen=True)
+class AccessGrant:
+    """One statement's worth of grants: an access level's actions on every resource at that level."""
+
+    sid: str
+    actions: tuple[Action, ...]
+    resources: tuple[Sub, ...]
+
+    def statement(self, resources: Sequence[Sub] | None = None, sid: str | None = None) -> Statement:
+        return Statement(Sid=sid or self.sid, Effect=Allow, Action=list(self.actions),
+                         Resource=list(self.resources if resources is None else resources))
+
+
+def access_grants(a: AccountA) -> list[AccessGrant]:
     """DynamoDB and KMS grants on exactly the configured tables, indexes and keys.
 
     One statement per access level, listing every resource at that level, so the policy
     reads like the config and stays small (IAM counts policy characters).
     """
-    statements: list[Statement] = []
+    grants: list[AccessGrant] = []
     for access in ("read", "write", "read-write"):
         tables = [t for t in a.tables if t.access == access]
         if tables:
-            statements.append(Statement(
-                Sid=f"DynamoDB{_SIDS[access]}", Effect=Allow, Action=list(table_actions(tables[0])),
-                Resource=[table_resource(a, t) for t in tables]))
+            grants.append(AccessGrant(f"DynamoDB{_SIDS[access]}", table_actions(tables[0]), tuple(table_resource(a, t) for t in tables)))
     indexed = [t for t in a.tables if t.indexes and t.can_read]
     if indexed:
-        statements.append(Statement(
-            Sid="DynamoDBIndexRead", Effect=Allow, Action=list(INDEX_READ),
-            Resource=[index_resource(a, t) for t in indexed]))
+        grants.append(AccessGrant("DynamoDBIndexRead", INDEX_READ, tuple(index_resource(a, t) for t in indexed)))
     for access in ("decrypt", "encrypt", "encrypt-decrypt"):
         keys = [k for k in a.keys if k.access == access]
         if keys:
-            statements.append(Statement(
-                Sid=f"KMS{_SIDS[access]}", Effect=Allow, Action=list(key_actions(keys[0])),
-                Resource=[key_resource(a, k) for k in keys]))
+            grants.append(AccessGrant(f"KMS{_SIDS[access]}", key_actions(keys[0]), tuple(key_resource(a, k) for k in keys)))
+    return grants
+
+
+def access_policy(a: AccountA) -> PolicyDocument:
+    """All of :func:`access_grants` in one document (what a role holds when it fits inline)."""
+    return document([g.statement() for g in access_grants(a)])
+
+
+def document(statements: list[Statement]) -> PolicyDocument:
     return PolicyDocument(Version=VERSION, Statement=statements)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from xacct_infra import limits
 from xacct_infra.config import Config
 from xacct_infra.stacks import AccountATemplate, AccountBTemplate
 
@@ -37,8 +38,13 @@ def template_body(config: Config, side: Side, fmt: Format = "yaml") -> str:
 
 
 def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
-    """Both templates, in memory, in deployment order (A first)."""
-    return [Rendered(side, f"account-{side}.{fmt}", template_body(config, side, fmt)) for side in SIDES]
+    """Both templates, in memory, in deployment order (A first). Raises TemplateLimitError
+    when a template is larger than CloudFormation accepts (and warns above the inline limit)."""
+    rendered = [Rendered(side, f"account-{side}.{fmt}", template_body(config, side, fmt)) for side in SIDES]
+    for item in rendered:
+        account = config.account_a if item.side == "a" else config.account_b
+        limits.check_body(item.body, item.filename, account.artifact_bucket, config.source)
+    return rendered
 
 
 def stale(out_dir: Path, rendered: list[Rendered]) -> list[str]:

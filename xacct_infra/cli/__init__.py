@@ -58,9 +58,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from xacct_infra.cli import deploy, local, templates
+    from xacct_infra.cli import check, deploy, local, templates
 
     cli.add_command(templates.templates)
+    cli.add_command(check.check)
     cli.add_command(deploy.deploy)
     cli.add_command(deploy.status)
     cli.add_command(deploy.destroy)

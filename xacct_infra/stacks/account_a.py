@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from troposphere import GetAtt, Output, Tags, Template
-from troposphere.iam import Policy, Role
+from troposphere import GetAtt, Output, Ref, Tags, Template
+from troposphere.iam import ManagedPolicy, Policy, Role
 
-from xacct_infra import __version__, policies
+from xacct_infra import __version__, limits, policies
 from xacct_infra.config import Config
 
 ROLE = "AccessRole"
+MANAGED = "AccessPolicy"
 TAGS = {"managed-by": "xacct-infra"}
 
 
@@ -24,17 +25,29 @@ class AccountATemplate:
         t.set_version("2010-09-09")
         t.set_metadata({"XacctInfra": {"Generator": f"xacct-infra {__version__}",
                                        "ConfigDigest": self.config.digest("a")}})
+        trust = policies.account_a_trust_policy(a, b)
+        limits.check_trust(trust, a, self.config.source, "account_a: Account A's trust policy")
+        packed = limits.pack_access(a, source=self.config.source)
         role = Role(
             ROLE,
             RoleName=a.role_name,
             Path=a.role_path,
             MaxSessionDuration=a.max_session_duration,
-            AssumeRolePolicyDocument=policies.account_a_trust_policy(a, b),
-            Policies=[Policy(PolicyName="xacct-access", PolicyDocument=policies.access_policy(a))],
+            AssumeRolePolicyDocument=trust,
             Tags=Tags(**TAGS),
         )
+        if packed.inline is not None:
+            role.Policies = [Policy(PolicyName="xacct-access", PolicyDocument=packed.inline)]
         if a.permissions_boundary:
             role.PermissionsBoundary = a.permissions_boundary
+        # Grants too large for the role's inline policy go to managed policies attached to it.
+        for number, document in enumerate(packed.managed, 1):
+            t.add_resource(ManagedPolicy(
+                f"{MANAGED}{number}", ManagedPolicyName=f"{a.role_name}-access-{number}", Path=a.role_path,
+                Description=f"xacct-infra grants for {a.role_name}, part {number} of {len(packed.managed)}",
+                PolicyDocument=document))
+        if packed.managed:
+            role.ManagedPolicyArns = [Ref(f"{MANAGED}{n}") for n in range(1, len(packed.managed) + 1)]
         t.add_resource(role)
         t.add_output(Output("RoleArn", Description="ARN that Account B assumes", Value=GetAtt(ROLE, "Arn")))
         return t

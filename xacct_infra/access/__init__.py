@@ -1,0 +1,6 @@
+"""Offline proof of what the generated templates allow.
+
+``evaluator`` decides single requests from policy documents, the way AWS documents it;
+``templates`` reads policies out of rendered templates; ``matrix`` sweeps every principal,
+action and resource that matters and compares the result with what the config grants.
+"""

@@ -1,0 +1,369 @@
+"""A small offline IAM evaluator: policy documents in, Allow / Deny / implicit deny out.
+
+It implements AWS's documented evaluation logic for what our templates (and plausible hand
+edits of them) can contain, and refuses the rest with :class:`PolicyError` rather than guess:
+
+* an explicit Deny in any applicable policy wins;
+* otherwise an Allow is needed; across accounts both the caller's identity policy *and*
+  the resource's policy must allow; a role's trust policy must always allow AssumeRole;
+* ``Action``/``NotAction`` match case-insensitively with ``*`` and ``?``; ``Resource`` and
+  ``NotResource`` match case-sensitively, ``*`` staying inside one ARN segment unless it
+  ends the segment (then it may run past colons, as the IAM reference says);
+* ``Principal``/``NotPrincipal``: ``*``; an account id or ``:root`` ARN stands for every
+  principal of that account; a role ARN for that role's sessions; service principals;
+* conditions: String*, Arn*, Bool, Null, the ``IfExists`` suffix and the ``ForAnyValue:`` /
+  ``ForAllValues:`` qualifiers; condition keys are case-insensitive, values case-sensitive
+  (except the IgnoreCase operators and Bool).
+
+A request's context says which keys are present; a key mapped to ``None`` is known to be
+absent. With ``adversarial=True``, a key the context does not mention is one the caller may
+choose: every Allow condition on it is taken as met and every Deny condition as unmet, so a
+"not allowed" answer holds whatever the caller sends (used to prove the absence of access).
+
+All inputs are plain JSON data whose intrinsics are already resolved (see ``intrinsics``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from xacct_infra.errors import XacctError
+
+Effect = Literal["Allow", "Deny", "ImplicitDeny"]
+PrincipalMatch = Literal["specific", "account", "any"]
+ContextValue = str | bool | Sequence[str] | None
+
+_ACCOUNT_ROOT = re.compile(r"arn:[a-z-]+:iam::(\d{12}):root")
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+class PolicyError(XacctError):
+    """A policy uses something the offline evaluator does not implement, or is malformed."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request: an IAM principal (``arn`` = its IAM ARN, e.g. the role ARN for a
+    role session) or an AWS service (``service`` = ``ec2.amazonaws.com``)."""
+
+    label: str
+    arn: str | None = None
+    account: str | None = None
+    service: str | None = None
+
+    @classmethod
+    def of_arn(cls, label: str, arn: str) -> Principal:
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or not _ACCOUNT_ID.fullmatch(parts[4]):
+            raise PolicyError(f"{arn!r} is not an IAM principal ARN")
+        return cls(label=label, arn=arn, account=parts[4])
+
+    @classmethod
+    def of_service(cls, service: str) -> Principal:
+        return cls(label=service, service=service)
+
+
+@dataclass(frozen=True)
+class Request:
+    principal: Principal
+    action: str
+    resource: str
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
+    adversarial: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy document and the name findings use for it (``AccessRole/xacct-access``)."""
+
+    name: str
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True, order=True)
+class StatementRef:
+    policy: str
+    sid: str
+
+    def __str__(self) -> str:
+        return f"{self.policy} statement {self.sid}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    effect: Effect
+    allowed_by: tuple[StatementRef, ...] = ()
+    denied_by: tuple[StatementRef, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.effect == "Allow"
+
+
+@dataclass
+class _Result:
+    allows: list[tuple[StatementRef, PrincipalMatch]] = field(default_factory=list)
+    denies: list[StatementRef] = field(default_factory=list)
+
+
+def authorize(request: Request, *, identity: Sequence[Policy] = (), resource: Sequence[Policy] = (),
+              boundary: Sequence[Policy] | None = None, resource_account: str | None = None,
+              trust: bool = False) -> Decision:
+    """Decide one request.
+
+    ``identity``: the caller's identity policies; ``resource``: the resource's policy (a
+    role's trust policy when ``trust`` is set: then it must allow, whoever asks);
+    ``boundary``: the caller's permissions boundary, if any; ``resource_account``: the
+    account owning the resource (default: the caller's, i.e. same-account).
+    """
+    ident = _evaluate(identity, request, resource_policy=False)
+    res = _evaluate(resource, request, resource_policy=True)
+    bound = _evaluate(boundary, request, resource_policy=False) if boundary is not None else None
+    denies = ident.denies + res.denies + (bound.denies if bound else [])
+    if denies:
+        return Decision("Deny", denied_by=tuple(sorted(set(denies))))
+
+    p = request.principal
+    if p.service is not None:  # services act on resource (trust) policies alone
+        return _decide(bool(res.allows), [r for r, _ in res.allows])
+    identity_ok = bool(ident.allows) and (bound is None or bool(bound.allows))
+    identity_refs = [r for r, _ in ident.allows]
+    resource_refs = [r for r, _ in res.allows]
+    cross_account = resource_account is not None and resource_account != p.account
+    specific = [r for r, how in res.allows if how != "account"]
+    if cross_account:
+        needs_resource = trust or bool(resource)  # no resource policy at all: nothing admits a stranger
+        return _decide(identity_ok and bool(res.allows) and needs_resource, identity_refs + resource_refs)
+    if trust and not res.allows:
+        return Decision("ImplicitDeny")
+    if specific:  # same account: a resource policy naming the principal is enough on its own
+        return Decision("Allow", allowed_by=tuple(sorted(set(specific))))
+    if trust:  # trusted through the account root: the identity policy must allow too
+        return _decide(identity_ok, identity_refs + resource_refs)
+    return _decide(identity_ok, identity_refs)
+
+
+def _decide(allowed: bool, refs: list[StatementRef]) -> Decision:
+    return Decision("Allow", allowed_by=tuple(sorted(set(refs)))) if allowed else Decision("ImplicitDeny")
+
+
+def _evaluate(policies: Sequence[Policy] | None, request: Request, *, resource_policy: bool) -> _Result:
+    result = _Result()
+    for policy in policies or ():
+        for index, statement in enumerate(_statements(policy)):
+            how = _applies(statement, request, resource_policy=resource_policy, where=f"{policy.name} Statement[{index}]")
+            if how is None:
+                continue
+            ref = StatementRef(policy.name, str(statement.get("Sid") or f"Statement[{index}]"))
+            if statement.get("Effect") == "Deny":
+                result.denies.append(ref)
+            else:
+                result.allows.append((ref, how))
+    return result
+
+
+def _statements(policy: Policy) -> list[Mapping[str, Any]]:
+    statements = policy.document.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
+        raise PolicyError(f"{policy.name}: Statement must be an object or a list of objects")
+    return statements
+
+
+def _applies(st: Mapping[str, Any], request: Request, *, resource_policy: bool, where: str) -> PrincipalMatch | None:
+    """How the statement's principal matched (``any`` for identity policies), or None if it does not apply."""
+    if st.get("Effect") not in ("Allow", "Deny"):
+        raise PolicyError(f"{where}: Effect must be Allow or Deny, got {st.get('Effect')!r}")
+    if not _element(st, "Action", "NotAction", request.action, _action_matches, where, required=True):
+        return None
+    if not _element(st, "Resource", "NotResource", request.resource, _resource_matches, where, required=not resource_policy):
+        return None
+    how: PrincipalMatch | None = "any"
+    if resource_policy:
+        how = _principal(st, request.principal, where)
+    elif "Principal" in st or "NotPrincipal" in st:
+        raise PolicyError(f"{where}: an identity policy statement cannot have Principal")
+    if how is None or not _conditions(st.get("Condition", {}), request, st["Effect"] == "Allow", where):
+        return None
+    return how
+
+
+def _element(st: Mapping[str, Any], positive: str, negative: str, value: str,
+             matches: Callable[[str, str], bool], where: str, *, required: bool) -> bool:
+    if positive in st and negative in st:
+        raise PolicyError(f"{where}: has both {positive} and {negative}")
+    if positive in st:
+        return _any_matches(matches, _patterns(st[positive], f"{where}.{positive}"), value)
+    if negative in st:
+        return not _any_matches(matches, _patterns(st[negative], f"{where}.{negative}"), value)
+    if required:
+        raise PolicyError(f"{where}: needs {positive} or {negative}")
+    return True
+
+
+def _patterns(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(_strings(value, where))
+
+
+@lru_cache(maxsize=65536)
+def _any_matches(matches: Callable[[str, str], bool], patterns: tuple[str, ...], value: str) -> bool:
+    """Memoised: a sweep asks the same (patterns, value) question many times."""
+    return any(matches(p, value) for p in patterns)
+
+
+def _principal(st: Mapping[str, Any], p: Principal, where: str) -> PrincipalMatch | None:
+    if "Principal" in st:
+        return _principal_matches(st["Principal"], p, where)
+    if "NotPrincipal" in st:
+        return None if _principal_matches(st["NotPrincipal"], p, where) else "any"
+    raise PolicyError(f"{where}: a resource or trust policy statement needs Principal or NotPrincipal")
+
+
+def _principal_matches(element: Any, p: Principal, where: str) -> PrincipalMatch | None:
+    if element == "*":
+        return "any"
+    if not isinstance(element, dict):
+        raise PolicyError(f"{where}.Principal: must be \"*\" or an object such as {{\"AWS\": ...}}")
+    best: PrincipalMatch | None = None
+    for kind, values in element.items():
+        for value in _strings(values, f"{where}.Principal.{kind}"):
+            how = _one_principal(kind, value, p)
+            if how == "specific":
+                return how
+            best = best or how
+    return best
+
+
+def _one_principal(kind: str, value: str, p: Principal) -> PrincipalMatch | None:
+    if kind == "Service":
+        return "specific" if p.service is not None and value == p.service else None
+    if kind != "AWS" or p.service is not None:
+        return None  # Federated / CanonicalUser principals never make our requests
+    if value == "*":
+        return "any"
+    root = _ACCOUNT_ROOT.fullmatch(value)
+    account = root[1] if root else value if _ACCOUNT_ID.fullmatch(value) else None
+    if account is not None:
+        return "account" if account == p.account else None
+    return "specific" if value == p.arn else None
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str, *, ignore_case: bool, arn: bool) -> re.Pattern[str]:
+    out = []
+    for i, char in enumerate(pattern):
+        if char == "*":
+            at_segment_end = i + 1 == len(pattern) or pattern[i + 1] == ":"
+            out.append("[^:]*" if arn and not at_segment_end else ".*")
+        elif char == "?":
+            out.append("[^:]" if arn else ".")
+        else:
+            out.append(re.escape(char))
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _action_matches(pattern: str, action: str) -> bool:
+    return _glob(pattern, ignore_case=True, arn=False).fullmatch(action) is not None
+
+
+def _resource_matches(pattern: str, resource: str) -> bool:
+    return _glob(pattern, ignore_case=False, arn=True).fullmatch(resource) is not None
+
+
+def _like(pattern: str, value: str) -> bool:
+    return _glob(pattern, ignore_case=False, arn=False).fullmatch(value) is not None
+
+
+_OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
+    "StringEquals": (lambda p, v: p == v, False),
+    "StringNotEquals": (lambda p, v: p == v, True),
+    "StringEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), False),
+    "StringNotEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), True),
+    "StringLike": (_like, False),
+    "StringNotLike": (_like, True),
+    # ArnEquals and ArnLike behave the same: segment-wise, wildcards allowed (IAM reference)
+    "ArnEquals": (_resource_matches, False),
+    "ArnLike": (_resource_matches, False),
+    "ArnNotEquals": (_resource_matches, True),
+    "ArnNotLike": (_resource_matches, True),
+    "Bool": (lambda p, v: p.lower() == v.lower(), False),
+}
+
+
+def _conditions(block: Any, request: Request, allow: bool, where: str) -> bool:
+    if not isinstance(block, dict):
+        raise PolicyError(f"{where}.Condition: must be an object")
+    ctx = {k.lower(): v for k, v in request.context.items()}
+    for operator, keys in block.items():
+        if not isinstance(keys, dict):
+            raise PolicyError(f"{where}.Condition.{operator}: must be an object of condition keys")
+        for key, values in keys.items():
+            wanted = _strings(values, f"{where}.Condition.{operator}.{key}")
+            if request.adversarial and key.lower() not in ctx:
+                _condition(operator, key.lower(), wanted, ctx, where)  # still refuse unsupported operators
+                if not allow:
+                    return False
+                continue
+            if not _condition(operator, key.lower(), wanted, ctx, where):
+                return False
+    return True
+
+
+def _condition(operator: str, key: str, wanted: list[str], ctx: Mapping[str, ContextValue], where: str) -> bool:
+    qualifier, _, op = operator.rpartition(":")
+    if qualifier not in ("", "ForAnyValue", "ForAllValues"):
+        raise PolicyError(f"{where}: condition qualifier {qualifier!r} is not supported")
+    if_exists = op.endswith("IfExists")
+    base = op.removesuffix("IfExists")
+    value = ctx.get(key)
+    present = value is not None and value != []
+    if base == "Null":
+        must_be_absent = wanted[0].lower() == "true"
+        return not present if must_be_absent else present
+    if base not in _OPERATORS:
+        raise PolicyError(f"{where}: condition operator {operator!r} is not supported by the offline evaluator")
+    match, negated = _OPERATORS[base]
+    if value is None or not present:
+        # Documented: ...IfExists is true without the key; ForAllValues is true on an empty set;
+        # ForAnyValue false; a plain operator is false, a negated one (StringNotEquals...) true.
+        return if_exists or qualifier == "ForAllValues" or (negated and qualifier == "")
+    values = _context_values(value)
+
+    def one(item: str) -> bool:
+        hit = any(match(p, item) for p in wanted)
+        return not hit if negated else hit
+
+    if qualifier == "ForAllValues":
+        return all(one(v) for v in values)
+    return any(one(v) for v in values)
+
+
+def _context_values(value: str | bool | Sequence[str]) -> list[str]:
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, bool):
+            out.append("true" if item else "false")
+        elif isinstance(item, str | int):
+            out.append(str(item))
+        else:
+            raise PolicyError(f"{where}: expected strings, got {type(item).__name__} (unresolved intrinsic?)")
+    return out

@@ -1,0 +1,263 @@
+"""The access matrix and the negative sweep.
+
+Who can do what, computed from the templates with the offline evaluator, then compared with
+what the config grants. "Expected" comes from the config and the access levels documented
+in ``policies`` (never from the templates), so a template that allows more, or less, fails.
+
+Absence of access is proved adversarially: callers outside the design are given an
+administrator's identity policy in their own account, and may choose every condition key the
+request context does not pin (see ``evaluator``). Granted access is confirmed strictly.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from xacct_infra import arns, policies
+from xacct_infra.access.evaluator import Decision, Policy, Principal, Request, StatementRef, authorize
+from xacct_infra.access.templates import Role, TemplateSet, filename
+from xacct_infra.config import Config
+from xacct_infra.findings import Finding
+
+STS_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
+OTHER_ACTIONS = ("iam:PassRole", "iam:CreateUser", "iam:AttachRolePolicy", "s3:GetObject", "ec2:RunInstances", "sts:AssumeRole")
+PROBE_INDEX = "xacct-probe-index"
+PROBE_STREAM = "2024-01-01T00:00:00.000"
+PROBE_KEY = "00000000-0000-4000-8000-000000000000"
+THIRD_ACCOUNTS = ("333333333333", "444444444444", "555555555555")
+OTHER_REGIONS = {"aws": ("us-west-2", "eu-central-1"), "aws-cn": ("cn-northwest-1", "cn-north-1"),
+                 "aws-us-gov": ("us-gov-east-1", "us-gov-west-1")}
+ADMIN = Policy("worst case: an administrator policy in the caller's account",
+               {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+WORST_CASE = ADMIN.name
+
+
+def data_actions() -> tuple[str, ...]:
+    """Every DynamoDB and KMS action awacs knows (its Action constants)."""
+    from awacs import dynamodb, kms
+    from awacs.aws import Action
+
+    return tuple(sorted({v.JSONrepr() for m in (dynamodb, kms) for v in vars(m).values() if isinstance(v, Action)}))
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    action: str
+    resource: str
+    via: str = ""  # "AccessRole" when the access comes from assuming that role
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    identity: tuple[Policy, ...]
+    context: Mapping[str, str | bool | None]
+
+
+@dataclass
+class Sweep:
+    requests: int = 0
+    principals: dict[str, str] = field(default_factory=dict)  # label -> ARN or service
+    matrix: dict[str, list[Grant]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def expected_grants(config: Config, partition: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs Account A's role must allow, from the config and the access levels."""
+    a = config.account_a
+    out: set[tuple[str, str]] = set()
+    for t in a.tables:
+        out |= {(act.JSONrepr(), arns.table_arn(partition, a.region, a.id, t.name)) for act in policies.table_actions(t)}
+        if t.indexes and t.can_read:
+            index = arns.index_arn(partition, a.region, a.id, t.name, PROBE_INDEX)
+            out |= {(act.JSONrepr(), index) for act in policies.INDEX_READ}
+    for k in a.keys:
+        out |= {(act.JSONrepr(), arns.key_arn(partition, k.region, a.id, k.key_id)) for act in policies.key_actions(k)}
+    return out
+
+
+def data_probes(config: Config, partition: str) -> list[str]:
+    """Configured tables/indexes/streams/keys, their neighbours not in the config, and ``*``."""
+    a = config.account_a
+    names = {t.name for t in a.tables}
+    neighbour = next(f"{a.tables[0].name}-{n}" for n in itertools.count(2) if f"{a.tables[0].name}-{n}" not in names)
+    other_region = next(r for r in OTHER_REGIONS.get(partition, ("us-west-2", "eu-central-1")) if r != a.region)
+    probes: list[str] = []
+    for name in [t.name for t in a.tables] + [neighbour]:
+        table = arns.table_arn(partition, a.region, a.id, name)
+        probes += [table, f"{table}/index/{PROBE_INDEX}", f"{table}/stream/{PROBE_STREAM}"]
+    first = a.tables[0].name
+    probes += [arns.table_arn(partition, other_region, a.id, first), arns.table_arn(partition, a.region, config.account_b.id, first),
+               f"arn:{partition}:dynamodb::{a.id}:global-table/{first}"]
+    key_ids = {k.key_id for k in a.keys}
+    probes += [arns.key_arn(partition, k.region, a.id, k.key_id) for k in a.keys]
+    probes += [arns.key_arn(partition, a.region, a.id, PROBE_KEY if PROBE_KEY not in key_ids else PROBE_KEY.replace("0", "1")),
+               f"arn:{partition}:kms:{a.region}:{a.id}:alias/xacct-probe", "*"]
+    return probes
+
+
+def role_probes(config: Config, partition: str, third: str) -> list[str]:
+    a, b = config.account_a, config.account_b
+    return [arns.role_arn(partition, a.id, a.role_path, a.role_name),
+            arns.role_arn(partition, a.id, a.role_path, f"{a.role_name}-neighbour"),
+            arns.role_arn(partition, a.id, "/", a.role_name) if a.role_path != "/" else arns.role_arn(partition, a.id, "/other/", a.role_name),
+            arns.role_arn(partition, b.id, b.role_path, f"{b.role_name}-neighbour"),
+            arns.role_arn(partition, third, a.role_path, a.role_name), "*"]
+
+
+def sweep(config: Config, ts: TemplateSet) -> Sweep:
+    p = ts.partition
+    a, b = config.account_a, config.account_b
+    out = Sweep()
+    a_arn, b_arn = arns.role_arn(p, a.id, a.role_path, a.role_name), arns.role_arn(p, b.id, b.role_path, b.role_name)
+    a_role, b_role = ts.role("a", a_arn), ts.role("b", b_arn)
+    for side, arn, role in (("account-a.yaml", a_arn, a_role), ("account-b.yaml", b_arn, b_role)):
+        if role is None:
+            out.findings.append(Finding("access:missing-role", side, f"no AWS::IAM::Role with ARN {arn}, which the config names"))
+    _caveats(ts, out)
+
+    third = next(t for t in THIRD_ACCOUNTS if t not in (a.id, b.id))
+    callers = _callers(config, ts, b_role, third)
+    expected_edges = {(callers[0].principal.label, a_arn), ("ec2.amazonaws.com", b_arn)}
+    edges: set[tuple[str, str]] = set()
+    for caller, role in itertools.product(callers, ts.roles):
+        request = Request(caller.principal, "sts:AssumeRole", role.arn, caller.context, adversarial=True)
+        expected = (caller.principal.label, role.arn) in expected_edges
+        decision = _check(out, request, expected, role.trust.name, identity=caller.identity, resource=(role.trust.policy,),
+                          resource_account=role.account, trust=True)
+        if decision.allowed:
+            edges.add((caller.principal.label, role.arn))
+
+    actions = sorted(set(data_actions()) | _named_actions(ts))
+    resources = list(dict.fromkeys(data_probes(config, p) + sorted(_named_resources(ts))))
+    role_targets = role_probes(config, p, third)
+    pairs = [*itertools.product(actions, resources), *itertools.product(STS_ACTIONS, role_targets),
+             *((action, "*") for action in OTHER_ACTIONS)]
+    granted = expected_grants(config, p)
+    allowed: dict[str, list[Grant]] = {}
+    for role in ts.roles:
+        grants = granted if role.arn == a_arn else {("sts:AssumeRole", a_arn)} if role.arn == b_arn else set()
+        session = Principal.of_arn(f"{role.logical_id} session", role.arn)
+        context = {"aws:PrincipalArn": role.arn, "aws:PrincipalAccount": role.account, "aws:PrincipalType": "AssumedRole"}
+        identity = tuple(d.policy for d in role.identity)
+        where = f"{filename(role.side)} {role.logical_id} identity policies"
+        allowed[role.arn] = []
+        for action, resource in pairs:
+            request = Request(session, action, resource, context, adversarial=True)
+            if _check(out, request, (action, resource) in grants, where, identity=identity).allowed:
+                allowed[role.arn].append(Grant(action, resource))
+    _matrix(out, callers, edges, allowed, {r.arn: r.logical_id for r in ts.roles}, b_arn)
+    return out
+
+
+def _callers(config: Config, ts: TemplateSet, b_role: Role | None, third: str) -> list[Caller]:
+    p, a, b = ts.partition, config.account_a, config.account_b
+    b_arn = arns.role_arn(p, b.id, b.role_path, b.role_name)
+    identity = tuple(d.policy for d in b_role.identity) if b_role else ()
+
+    def pinned(arn: str, account: str, **extra: str | None) -> dict[str, str | bool | None]:
+        return {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account, "aws:PrincipalType": "AssumedRole",
+                "aws:PrincipalOrgID": None, **extra}
+
+    external = {"sts:ExternalId": a.external_id} if a.external_id else {}
+    callers = [Caller(Principal.of_arn("Account B instance role", b_arn), identity, pinned(b_arn, b.id, **external))]
+    if a.external_id:
+        callers.append(Caller(Principal.of_arn("Account B instance role without the ExternalId", b_arn), identity,
+                              pinned(b_arn, b.id, **{"sts:ExternalId": None})))
+    other_b = arns.role_arn(p, b.id, "/", f"{b.role_name}-other")
+    stranger = arns.role_arn(p, third, b.role_path, b.role_name)
+    callers += [
+        Caller(Principal.of_arn("another principal of Account B", other_b), (ADMIN,), pinned(other_b, b.id)),
+        Caller(Principal.of_arn(f"a principal of a third account ({third})", stranger), (ADMIN,), pinned(stranger, third)),
+        Caller(Principal.of_service("ec2.amazonaws.com"), (), {}),
+        Caller(Principal.of_service("lambda.amazonaws.com"), (), {}),
+    ]
+    for role in ts.roles:  # roles of the templates must not reach each other either (other than B -> A)
+        if role.arn != b_arn:
+            callers.append(Caller(Principal.of_arn(f"{role.logical_id} session", role.arn), tuple(d.policy for d in role.identity),
+                                  pinned(role.arn, role.account)))
+    return callers
+
+
+def _check(out: Sweep, request: Request, expected: bool, where: str, **kwargs: object) -> Decision:
+    """Evaluate one request; record a finding if the answer is not the expected one."""
+    out.requests += 1
+    decision = authorize(request, **kwargs)  # type: ignore[arg-type]
+    what = f"{request.action} on {request.resource} by {request.principal.label}"
+    if expected:
+        strict = authorize(replace(request, adversarial=False), **kwargs)  # type: ignore[arg-type]
+        if not strict.allowed:
+            refs = [r for r in strict.denied_by if r.policy != WORST_CASE]
+            why = "explicitly denied" if strict.effect == "Deny" else "not allowed by any statement"
+            if refs:
+                out.findings += [Finding("access:missing-grant", r.policy, f"{what} is granted by the config but {why}", r.sid) for r in refs]
+            else:
+                out.findings.append(Finding("access:missing-grant", where, f"{what} is granted by the config but {why}"))
+        return strict
+    if decision.allowed:
+        refs = [r for r in decision.allowed_by if r.policy != WORST_CASE]
+        out.findings += [Finding("access:unexpected-allow", r.policy, f"allows {what}, which the config does not grant", r.sid)
+                         for r in _blame(refs)]
+    return decision
+
+
+def _blame(refs: list[StatementRef]) -> list[StatementRef]:
+    """The template statements responsible; a trust statement is the fault when it admits a stranger."""
+    trust = [r for r in refs if r.policy.endswith("trust policy")]
+    return trust or refs
+
+
+def _matrix(out: Sweep, callers: list[Caller], edges: set[tuple[str, str]], allowed: Mapping[str, list[Grant]],
+            names: Mapping[str, str], b_arn: str) -> None:
+    """Per outside principal: what it may do itself and through every role chain it can assume."""
+    session = {arn: ("Account B instance role" if arn == b_arn else f"{name} session") for arn, name in names.items()}
+    for caller in callers:
+        label = caller.principal.label
+        if label.endswith(" session"):
+            continue  # sessions of template roles appear through the principals that reach them
+        out.principals[label] = caller.principal.arn or caller.principal.service or ""
+        def effective(arn: str, who: str) -> list[Grant]:
+            """A role's identity allows, less AssumeRole on template roles whose trust refuses ``who``."""
+            return [g for g in allowed.get(arn, []) if not (g.action == "sts:AssumeRole" and g.resource in names and (who, g.resource) not in edges)]
+
+        grants = set(effective(caller.principal.arn or "", label))
+        queue, seen = [(arn, "") for who, arn in sorted(edges) if who == label], set()
+        while queue:
+            arn, via = queue.pop(0)
+            if arn in seen:
+                continue
+            seen.add(arn)
+            grants.add(Grant("sts:AssumeRole", arn, via))
+            chain = f"{via} -> {names[arn]}" if via else names[arn]
+            grants |= {Grant(g.action, g.resource, chain) for g in effective(arn, session[arn])}
+            queue += [(nxt, chain) for who, nxt in sorted(edges) if who == session[arn]]
+        out.matrix[label] = sorted(grants)
+
+
+def _caveats(ts: TemplateSet, out: Sweep) -> None:
+    for role in ts.roles:
+        out.findings += [Finding("access:unknown-policy", f"{role.trust.name.rsplit(' ', 2)[0]}", f"managed policy {arn} is not in the "
+                                 "template, so what it allows cannot be proved") for arn in role.external_policies]
+        if role.boundary:
+            out.notes.append(f"{role.logical_id}: permissions boundary {role.boundary} is not evaluated (not in the template); "
+                             "a boundary can only narrow access, so unexpected allows are still proved absent")
+
+
+def _named_actions(ts: TemplateSet) -> set[str]:
+    return {a for a in _strings_under(ts, ("Action", "NotAction")) if "*" not in a and "?" not in a and ":" in a}
+
+
+def _named_resources(ts: TemplateSet) -> set[str]:
+    return {r for r in _strings_under(ts, ("Resource", "NotResource")) if "*" not in r and "?" not in r}
+
+
+def _strings_under(ts: TemplateSet, keys: tuple[str, ...]) -> Iterable[str]:
+    for doc in ts.policies:
+        statements = doc.document.get("Statement", [])
+        for st in statements if isinstance(statements, list) else [statements]:
+            for key in keys:
+                value = st.get(key, []) if isinstance(st, dict) else []
+                yield from (v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))

@@ -1,0 +1,161 @@
+"""Read the IAM roles and policies out of rendered templates (plain dicts), resolved for one
+partition, so they can be evaluated and linted as IAM will see them.
+
+Only resource types whose effect on access this module understands are read; any other
+resource is listed in :attr:`TemplateSet.unsupported` so a check never vouches for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from xacct_infra import arns
+from xacct_infra.access.evaluator import Policy
+from xacct_infra.config import Config
+from xacct_infra.intrinsics import Context, UnresolvableError, resolve
+
+Side = Literal["a", "b"]
+Kind = Literal["trust", "inline", "managed"]
+SIDES: tuple[Side, ...] = ("a", "b")
+HARMLESS_TYPES = frozenset({"AWS::IAM::InstanceProfile"})
+_PRINCIPAL_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"})
+
+
+@dataclass(frozen=True)
+class PolicyDoc:
+    """One policy document found in a template, before and after intrinsic resolution."""
+
+    side: Side
+    kind: Kind
+    name: str  # "account-a.yaml AccessRole inline policy xacct-access"
+    raw: Mapping[str, Any]
+    document: Mapping[str, Any]
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.name, self.document)
+
+
+@dataclass(frozen=True)
+class Role:
+    side: Side
+    logical_id: str
+    name: str
+    arn: str
+    account: str
+    trust: PolicyDoc
+    identity: tuple[PolicyDoc, ...]
+    external_policies: tuple[str, ...] = ()  # managed policy ARNs not defined in the template
+    boundary: str | None = None
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    partition: str
+    roles: tuple[Role, ...]
+    policies: tuple[PolicyDoc, ...]
+    unsupported: tuple[str, ...] = ()  # "account-a.yaml Bucket (AWS::S3::Bucket)"
+    templates: Mapping[Side, Mapping[str, Any]] = field(default_factory=dict)
+
+    def role(self, side: Side, arn: str) -> Role | None:
+        return next((r for r in self.roles if r.side == side and r.arn == arn), None)
+
+
+def filename(side: Side) -> str:
+    return f"account-{side}.yaml"
+
+
+def load(templates: Mapping[Side, Mapping[str, Any]], config: Config, partition: str) -> TemplateSet:
+    """Roles and policies of both templates. Raises UnresolvableError on values it cannot resolve."""
+    roles: list[Role] = []
+    policies: list[PolicyDoc] = []
+    unsupported: list[str] = []
+    for side in SIDES:
+        account = config.account_a if side == "a" else config.account_b
+        side_roles, side_policies, side_unsupported = _read(side, templates[side], partition, account.id, account.region)
+        roles += side_roles
+        policies += side_policies
+        unsupported += side_unsupported
+    return TemplateSet(partition, tuple(roles), tuple(policies), tuple(unsupported), templates)
+
+
+def _read(side: Side, template: Mapping[str, Any], partition: str, account: str,
+          region: str) -> tuple[list[Role], list[PolicyDoc], list[str]]:
+    where = filename(side)
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        raise UnresolvableError(f"{where}: has no Resources")
+    ctx = _context(resources, partition, account, region)
+    unsupported = [f"{where} {lid} ({res.get('Type')})" for lid, res in sorted(resources.items())
+                   if res.get("Type") not in _PRINCIPAL_TYPES | HARMLESS_TYPES]
+
+    def props(logical_id: str) -> dict[str, Any]:
+        value = resolve(resources[logical_id].get("Properties", {}), ctx)
+        return value if isinstance(value, dict) else {}
+
+    def raw_props(logical_id: str) -> dict[str, Any]:
+        value = resources[logical_id].get("Properties", {})
+        return value if isinstance(value, dict) else {}
+
+    by_type = {t: sorted(lid for lid, r in resources.items() if r.get("Type") == t) for t in _PRINCIPAL_TYPES}
+    name_of = {lid: ctx.refs[lid] for lid in by_type["AWS::IAM::Role"]}
+    docs: list[PolicyDoc] = []
+    managed: dict[str, PolicyDoc] = {}  # ARN -> document, for ManagedPolicyArns
+    attached: dict[str, list[PolicyDoc]] = {lid: [] for lid in by_type["AWS::IAM::Role"]}  # via the policy's Roles
+
+    for lid in by_type["AWS::IAM::ManagedPolicy"] + by_type["AWS::IAM::Policy"]:
+        p, raw = props(lid), raw_props(lid)
+        kind: Kind = "managed" if resources[lid]["Type"] == "AWS::IAM::ManagedPolicy" else "inline"
+        doc = PolicyDoc(side, kind, f"{where} {lid} ({kind} policy)", raw.get("PolicyDocument", {}), p.get("PolicyDocument", {}))
+        docs.append(doc)
+        if kind == "managed":
+            managed[ctx.refs[lid]] = doc
+        for role_lid in _roles_named(p.get("Roles", []), name_of):
+            attached[role_lid].append(doc)
+
+    roles = []
+    for lid in by_type["AWS::IAM::Role"]:
+        p, raw = props(lid), raw_props(lid)
+        trust = PolicyDoc(side, "trust", f"{where} {lid} trust policy", raw.get("AssumeRolePolicyDocument", {}),
+                          p.get("AssumeRolePolicyDocument", {}))
+        identity = [PolicyDoc(side, "inline", f"{where} {lid} inline policy {item.get('PolicyName')}",
+                              raw_item.get("PolicyDocument", {}), item.get("PolicyDocument", {}))
+                    for item, raw_item in zip(p.get("Policies", []), raw.get("Policies", []), strict=True)]
+        docs += [trust, *identity]
+        external = [str(arn) for arn in p.get("ManagedPolicyArns", []) if arn not in managed]
+        identity += [managed[arn] for arn in p.get("ManagedPolicyArns", []) if arn in managed]
+        identity += [d for d in attached[lid] if d not in identity]
+        roles.append(Role(side, lid, name_of[lid], ctx.attrs[(lid, "Arn")], account, trust, tuple(identity),
+                          tuple(external), p.get("PermissionsBoundary")))
+    return roles, docs, unsupported
+
+
+def _context(resources: Mapping[str, Any], partition: str, account: str, region: str) -> Context:
+    """Ref/GetAtt values of the IAM resources, computed the way CloudFormation names them."""
+    bare = Context(partition, region, account)
+    refs: dict[str, str] = {}
+    attrs: dict[tuple[str, str], str] = {}
+    for lid, res in resources.items():
+        p = res.get("Properties", {})
+        kind = res.get("Type")
+        if kind == "AWS::IAM::Role":
+            name = str(resolve(p.get("RoleName", f"{lid}-generated"), bare))
+            refs[lid] = name
+            attrs[(lid, "Arn")] = arns.role_arn(partition, account, str(resolve(p.get("Path", "/"), bare)), name)
+        elif kind == "AWS::IAM::ManagedPolicy":
+            name = str(resolve(p.get("ManagedPolicyName", f"{lid}-generated"), bare))
+            refs[lid] = f"arn:{partition}:iam::{account}:policy{resolve(p.get('Path', '/'), bare)}{name}"
+            attrs[(lid, "PolicyArn")] = refs[lid]
+        elif kind == "AWS::IAM::InstanceProfile":
+            name = str(resolve(p.get("InstanceProfileName", f"{lid}-generated"), bare))
+            refs[lid] = name
+            attrs[(lid, "Arn")] = f"arn:{partition}:iam::{account}:instance-profile{resolve(p.get('Path', '/'), bare)}{name}"
+    return Context(partition, region, account, refs, attrs)
+
+
+def _roles_named(values: Any, name_of: Mapping[str, str]) -> list[str]:
+    """Logical ids of the template roles a policy's ``Roles`` list names (Ref resolves to the name)."""
+    names = values if isinstance(values, list) else [values]
+    return [lid for lid, name in sorted(name_of.items()) if name in names]

@@ -1,0 +1,129 @@
+"""IAM and CloudFormation size limits, counted before anything is deployed.
+
+IAM counts policy characters without whitespace, after CloudFormation has substituted the
+intrinsics, so sizes here are ``json.dumps(..., separators=(",", ":"))`` of the policy
+resolved for the longest partition name (``aws-us-gov``): a template that fits there fits
+in every partition. When the grants do not fit in the role's inline policy they are packed,
+in config order, into customer-managed policies attached to the role; when even those are
+not enough, :class:`TemplateLimitError` names the limit, the size and the quota to raise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from awacs.aws import PolicyDocument, Statement
+from troposphere import Sub, encode_to_dict
+
+from xacct_infra import policies
+from xacct_infra.config import AccountA
+from xacct_infra.errors import TemplateLimitError
+from xacct_infra.intrinsics import Context, resolve
+
+log = logging.getLogger(__name__)
+
+INLINE_POLICIES_PER_ROLE = 10_240  # all inline policies of one role together (not adjustable)
+MANAGED_POLICY = 6_144  # one customer-managed policy (not adjustable)
+TEMPLATE_BODY_INLINE = 51_200  # bytes of TemplateBody in the API call
+TEMPLATE_BODY_S3 = 1_048_576  # bytes of a template read from S3 (1 MB)
+WORST_PARTITION = "aws-us-gov"
+
+
+def chars(document: Any, *, region: str = "us-east-1", account_id: str = "111111111111", partition: str = WORST_PARTITION) -> int:
+    """Characters IAM counts for a policy document (awacs object or plain dict)."""
+    plain = resolve(encode_to_dict(document), Context(partition, region, account_id))
+    return len(json.dumps(plain, separators=(",", ":"), ensure_ascii=False))
+
+
+@dataclass
+class _Bin:
+    capacity: int
+    overhead: int  # the document with no statements
+    statements: list[tuple[str, policies.AccessGrant, list[Sub]]] = field(default_factory=list)
+    used: int = 0
+
+
+@dataclass(frozen=True)
+class Packed:
+    inline: PolicyDocument | None
+    managed: tuple[PolicyDocument, ...] = ()
+
+
+def pack_access(a: AccountA, *, managed_quota: int | None = None, source: str = "xacct.toml") -> Packed:
+    """The access grants as one inline policy when they fit (the common case, unchanged
+    output), else the inline policy filled first and the rest in managed policies."""
+    whole = policies.access_policy(a)
+    if chars(whole, region=a.region, account_id=a.id) <= INLINE_POLICIES_PER_ROLE:
+        return Packed(whole)
+    quota = a.managed_policies_quota if managed_quota is None else managed_quota
+    bins = _pack(a, policies.access_grants(a))
+    needed = len(bins) - 1
+    if needed > quota:
+        total = sum(b.overhead + b.used for b in bins)
+        raise TemplateLimitError(
+            f"{source}: account_a.tables: the grants are {total:,} policy characters (counted without whitespace for partition "
+            f"{WORST_PARTITION}) and need {needed} managed policies of {MANAGED_POLICY:,} besides the {INLINE_POLICIES_PER_ROLE:,}-character "
+            f"inline policy, but account_a.managed_policies_quota is {quota}; raise the IAM quota 'Managed policies per role' "
+            "(up to 20) and set managed_policies_quota, or split the tables across roles")
+    documents = [policies.document([g.statement(resources, sid) for sid, g, resources in b.statements]) for b in bins]
+    return Packed(documents[0] if bins[0].statements else None, tuple(documents[1:]))
+
+
+def _pack(a: AccountA, grants: Sequence[policies.AccessGrant]) -> list[_Bin]:
+    """Greedy, deterministic: resources in config order fill the current policy; the next
+    policy starts when one more resource would not fit. A statement split across policies
+    keeps its Sid in the first and gets ``Part2``, ``Part3``... in the next ones."""
+    def measure(document: Any) -> int:
+        return chars(document, region=a.region, account_id=a.id)
+
+    empty_doc = measure(policies.document([]))
+    bins = [_Bin(INLINE_POLICIES_PER_ROLE, empty_doc)]
+    for grant in grants:
+        chunk = 0
+        overhead = measure(grant.statement([]))  # the statement with "Resource":[]
+        for resource in grant.resources:
+            size = measure([resource]) - 2  # the resource itself, without the brackets
+            current = bins[-1]
+            continuing = chunk > 0 and current.statements[-1][1] is grant
+            extra = size + 1 if continuing else overhead + size + (1 if current.statements else 0)
+            if current.overhead + current.used + extra > current.capacity:
+                current, continuing, extra = _Bin(MANAGED_POLICY, empty_doc), False, overhead + size
+                bins.append(current)
+            if continuing:
+                current.statements[-1][2].append(resource)
+            else:
+                chunk += 1
+                current.statements.append((grant.sid if chunk == 1 else f"{grant.sid}Part{chunk}", grant, [resource]))
+            current.used += extra
+    return bins
+
+
+def check_trust(document: PolicyDocument, a: AccountA, source: str, what: str) -> None:
+    size = chars(document, region=a.region, account_id=a.id)
+    if size > a.trust_policy_quota:
+        raise TemplateLimitError(
+            f"{source}: {what} is {size:,} characters (counted without whitespace for partition {WORST_PARTITION}) but the "
+            f"trust policy quota is {a.trust_policy_quota:,}; shorten role_path/role_name/external_id, or raise the IAM quota "
+            "'Role trust policy length' (up to 4,096) and set account_a.trust_policy_quota")
+
+
+def check_inline(statements: Sequence[Statement] | PolicyDocument, region: str, account_id: str, source: str, what: str) -> None:
+    size = chars(statements, region=region, account_id=account_id)
+    if size > INLINE_POLICIES_PER_ROLE:
+        raise TemplateLimitError(f"{source}: {what} is {size:,} characters (counted without whitespace for partition "
+                                 f"{WORST_PARTITION}); IAM allows {INLINE_POLICIES_PER_ROLE:,} of inline policy per role")
+
+
+def check_body(body: str, filename: str, artifact_bucket: str | None, source: str) -> None:
+    size = len(body.encode("utf-8"))
+    if size > TEMPLATE_BODY_S3:
+        raise TemplateLimitError(f"{source}: {filename} is {size:,} bytes; CloudFormation accepts at most {TEMPLATE_BODY_S3:,} "
+                                 "even from S3; grant fewer tables per role")
+    if size > TEMPLATE_BODY_INLINE:
+        where = f"s3://{artifact_bucket}" if artifact_bucket else "an S3 bucket: set artifact_bucket in the config"
+        log.warning("%s is %s bytes, over the %s-byte limit for a template sent inline; deploy must upload it to %s",
+                    filename, f"{size:,}", f"{TEMPLATE_BODY_INLINE:,}", where)
