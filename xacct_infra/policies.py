@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from awacs import dynamodb, kms, sts
 from awacs.aws import (
     Action,
     Allow,
     ArnEquals,
+    ArnLike,
     AWSPrincipal,
     Condition,
     ConditionElement,
+    ForAnyValueStringLike,
     PolicyDocument,
     Principal,
     Statement,
@@ -115,21 +118,51 @@ def document(statements: list[Statement]) -> PolicyDocument:
     return PolicyDocument(Version=VERSION, Statement=statements)
 
 
-def account_a_trust_policy(a: AccountA, b: AccountB) -> PolicyDocument:
-    """Account B's root as principal, narrowed to B's instance role by ``aws:PrincipalArn``.
+def account_a_trust_policy(a: AccountA, b: AccountB | Sequence[AccountB]) -> PolicyDocument:
+    """Who may assume an Account A role.
 
-    Trusting the root with an ArnEquals condition (rather than naming B's role as principal)
-    lets Account A deploy before B's role exists and keeps trust intact if B's role is
-    recreated: IAM resolves principal role ARNs to internal ids, but not condition values.
+    ``trust = "roles"``: each consumer account's root as principal, narrowed to the
+    consumers' instance roles by ``ArnEquals aws:PrincipalArn``. Trusting the root with a
+    condition (rather than naming B's role as principal) lets Account A deploy before B's role
+    exists and keeps trust intact if B's role is recreated: IAM resolves principal role ARNs
+    to internal ids, but not condition values. A root in the principal list only admits that
+    account's principals, and ``aws:PrincipalArn`` contains the account, so listing several
+    roots and several role ARNs admits exactly the listed roles.
+
+    ``trust = "org"``: any principal (``*``) of the organization (``aws:PrincipalOrgID`` /
+    ``aws:PrincipalOrgPaths``) whose ARN is an instance role of the consumers' path and name
+    (``ArnLike aws:PrincipalArn arn:<partition>:iam::*:role/<path><name>``).
     """
-    conditions: list[ConditionElement] = [
-        ArnEquals("aws:PrincipalArn", Sub(arns.role_arn(P, b.id, b.role_path, b.role_name)))]
+    consumers = [b] if isinstance(b, AccountB) else list(b)
+    equals: dict[str, Any] = {}
     if a.external_id:
-        conditions.append(StringEquals("sts:ExternalId", a.external_id))
+        equals["sts:ExternalId"] = a.external_id
+    if a.trust == "org":
+        if a.org_id:
+            equals = {"aws:PrincipalOrgID": a.org_id, **equals}
+        roles = list(dict.fromkeys(f"arn:{P}:iam::*:role{c.role_path}{c.role_name}" for c in consumers))
+        conditions: list[ConditionElement] = [ArnLike("aws:PrincipalArn", _one_or_many([Sub(r) for r in roles]))]
+        if a.org_paths:
+            conditions.append(ForAnyValueStringLike("aws:PrincipalOrgPaths", list(a.org_paths)))
+        if equals:
+            conditions.append(StringEquals(equals))
+        return PolicyDocument(Version=VERSION, Statement=[Statement(
+            Sid="AssumeFromOrganizationInstanceRoles", Effect=Allow, Principal=AWSPrincipal("*"),
+            Action=[sts.AssumeRole], Condition=Condition(conditions))])
+    roots = list(dict.fromkeys(arns.account_root_arn(P, c.id) for c in consumers))
+    role_arns = [arns.role_arn(P, c.id, c.role_path, c.role_name) for c in consumers]
+    conditions = [ArnEquals("aws:PrincipalArn", _one_or_many([Sub(r) for r in role_arns]))]
+    if equals:
+        conditions.append(StringEquals(equals))
     return PolicyDocument(Version=VERSION, Statement=[Statement(
-        Sid="AssumeFromAccountBInstanceRole", Effect=Allow,
-        Principal=AWSPrincipal(Sub(arns.account_root_arn(P, b.id))),
+        Sid="AssumeFromAccountBInstanceRole" if len(consumers) == 1 else "AssumeFromConsumerInstanceRoles", Effect=Allow,
+        Principal=AWSPrincipal(_one_or_many([Sub(r) for r in roots])),
         Action=[sts.AssumeRole], Condition=Condition(conditions))])
+
+
+def _one_or_many(values: list[Any]) -> Any:
+    """A single value as a string (how the seed and most reviewers write it), several as a list."""
+    return values[0] if len(values) == 1 else values
 
 
 def ec2_trust_policy() -> PolicyDocument:

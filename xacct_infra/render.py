@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from xacct_infra import limits
-from xacct_infra.config import Config
+from xacct_infra.config import AccountB, Config
 from xacct_infra.stacks import AccountATemplate, AccountBTemplate
 
 Side = Literal["a", "b"]
@@ -26,10 +26,11 @@ class Rendered:
     side: Side
     filename: str
     body: str
+    consumers: tuple[str, ...] = ()  # for Account B templates: the consumers it is for
 
 
-def template_body(config: Config, side: Side, fmt: Format = "yaml") -> str:
-    builder = AccountATemplate(config) if side == "a" else AccountBTemplate(config)
+def template_body(config: Config, side: Side, fmt: Format = "yaml", consumer: AccountB | None = None) -> str:
+    builder = AccountATemplate(config) if side == "a" else AccountBTemplate(config, consumer)
     template = builder.build()
     if fmt == "json":
         return str(template.to_json(indent=2, sort_keys=True)) + "\n"
@@ -38,12 +39,22 @@ def template_body(config: Config, side: Side, fmt: Format = "yaml") -> str:
 
 
 def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
-    """Both templates, in memory, in deployment order (A first). Raises TemplateLimitError
-    when a template is larger than CloudFormation accepts (and warns above the inline limit)."""
-    rendered = [Rendered(side, f"account-{side}.{fmt}", template_body(config, side, fmt)) for side in SIDES]
-    for item in rendered:
-        account = config.account_a if item.side == "a" else config.account_b
-        limits.check_body(item.body, item.filename, account.artifact_bucket, config.source)
+    """Every template, in memory, in deployment order (A first). Raises TemplateLimitError
+    when a template is larger than CloudFormation accepts (and warns above the inline limit).
+
+    Account B: one file when every consumer gets the same template (``account-b.yaml``,
+    always the case with a single consumer), else ``account-b-<consumer>.yaml`` per distinct
+    template, named after the first consumer that uses it.
+    """
+    rendered = [Rendered("a", f"account-a.{fmt}", template_body(config, "a", fmt))]
+    limits.check_body(rendered[0].body, rendered[0].filename, config.account_a.artifact_bucket, config.source)
+    by_body: dict[str, list[AccountB]] = {}
+    for b in config.consumers:
+        by_body.setdefault(template_body(config, "b", fmt, b), []).append(b)
+    for body, consumers in by_body.items():
+        name = f"account-b.{fmt}" if len(by_body) == 1 else f"account-b-{consumers[0].name}.{fmt}"
+        rendered.append(Rendered("b", name, body, tuple(c.name for c in consumers)))
+        limits.check_body(body, name, consumers[0].artifact_bucket, config.source)
     return rendered
 
 

@@ -1,12 +1,18 @@
-"""Account A: the role Account B's instance role may assume, scoped to tables and keys."""
+"""Account A: the role(s) Account B's instance roles may assume, scoped to tables and keys.
+
+One role per consumer group (the main role for consumers that take everything Account A
+grants); with a single consumer this is exactly the seed's one role.
+"""
 
 from __future__ import annotations
 
+from awacs.aws import PolicyDocument
 from troposphere import GetAtt, Output, Ref, Tags, Template
 from troposphere.iam import ManagedPolicy, Policy, Role
 
 from xacct_infra import __version__, limits, policies
-from xacct_infra.config import Config
+from xacct_infra.config import AccessRole, Config
+from xacct_infra.errors import TemplateLimitError
 
 ROLE = "AccessRole"
 MANAGED = "AccessPolicy"
@@ -18,19 +24,32 @@ class AccountATemplate:
         self.config = config
 
     def build(self) -> Template:
-        a, b = self.config.account_a, self.config.account_b
-        t = Template(Description=(
-            f"xacct-infra Account A ({a.id}): role {a.role_name} that Account B ({b.id}) instance role "
-            f"{b.role_name} may assume for the configured DynamoDB tables and KMS keys"))
+        a, consumers = self.config.account_a, self.config.consumers
+        if len(consumers) == 1:
+            b = consumers[0]
+            description = (f"xacct-infra Account A ({a.id}): role {a.role_name} that Account B ({b.id}) instance role "
+                           f"{b.role_name} may assume for the configured DynamoDB tables and KMS keys")
+        else:
+            accounts = len({b.id for b in consumers})
+            trust = "any account of the organization" if a.trust == "org" else f"{accounts} consumer account(s)"
+            description = (f"xacct-infra Account A ({a.id}): roles for {len(consumers)} consumers in {trust}, "
+                           "scoped to the configured DynamoDB tables and KMS keys")
+        t = Template(Description=description)
         t.set_version("2010-09-09")
         t.set_metadata({"XacctInfra": {"Generator": f"xacct-infra {__version__}",
                                        "ConfigDigest": self.config.digest("a")}})
-        trust = policies.account_a_trust_policy(a, b)
-        limits.check_trust(trust, a, self.config.source, "account_a: Account A's trust policy")
-        packed = limits.pack_access(a, source=self.config.source)
+        for access_role in self.config.access_roles():
+            self._add_role(t, access_role)
+        return t
+
+    def _add_role(self, t: Template, access_role: AccessRole) -> None:
+        a, view, group = self.config.account_a, access_role.account, access_role.group
+        trust = policies.account_a_trust_policy(view, access_role.consumers)
+        self._check_trust(trust, access_role)
+        packed = limits.pack_access(view, source=self.config.source)
         role = Role(
-            ROLE,
-            RoleName=a.role_name,
+            access_role.logical_id,
+            RoleName=view.role_name,
             Path=a.role_path,
             MaxSessionDuration=a.max_session_duration,
             AssumeRolePolicyDocument=trust,
@@ -41,13 +60,31 @@ class AccountATemplate:
         if a.permissions_boundary:
             role.PermissionsBoundary = a.permissions_boundary
         # Grants too large for the role's inline policy go to managed policies attached to it.
+        prefix = f"{MANAGED}{access_role.logical_id[len(ROLE):]}"
         for number, document in enumerate(packed.managed, 1):
             t.add_resource(ManagedPolicy(
-                f"{MANAGED}{number}", ManagedPolicyName=f"{a.role_name}-access-{number}", Path=a.role_path,
-                Description=f"xacct-infra grants for {a.role_name}, part {number} of {len(packed.managed)}",
+                f"{prefix}{number}", ManagedPolicyName=f"{view.role_name}-access-{number}", Path=a.role_path,
+                Description=f"xacct-infra grants for {view.role_name}, part {number} of {len(packed.managed)}",
                 PolicyDocument=document))
         if packed.managed:
-            role.ManagedPolicyArns = [Ref(f"{MANAGED}{n}") for n in range(1, len(packed.managed) + 1)]
+            role.ManagedPolicyArns = [Ref(f"{prefix}{n}") for n in range(1, len(packed.managed) + 1)]
         t.add_resource(role)
-        t.add_output(Output("RoleArn", Description="ARN that Account B assumes", Value=GetAtt(ROLE, "Arn")))
-        return t
+        who = "Account B assumes" if not group else f"consumer group {group} assumes"
+        t.add_output(Output(access_role.output, Description=f"ARN that {who}", Value=GetAtt(access_role.logical_id, "Arn")))
+
+    def _check_trust(self, trust: PolicyDocument, access_role: AccessRole) -> None:
+        a, source = self.config.account_a, self.config.source
+        n = len(access_role.consumers)
+        if n == 1 or a.trust == "org":
+            limits.check_trust(trust, access_role.account, source, "account_a: Account A's trust policy" if not access_role.group else f"account_a: the trust policy of {access_role.account.role_name}")
+            return
+        size = limits.chars(trust, region=a.region, account_id=a.id)
+        if size > a.trust_policy_quota:
+            per = size // n
+            raise TemplateLimitError(
+                f"{source}: account_b: the trust policy of {access_role.account.role_name} lists {n} consumer roles and is {size:,} "
+                f"characters (about {per} per consumer, counted without whitespace for partition {limits.WORST_PARTITION}), "
+                f"over the quota of {a.trust_policy_quota:,} (about {max(1, (a.trust_policy_quota - (size - per * n)) // per)} consumers fit). "
+                "Options: (a) trust the organization instead of a list: account_a.trust = \"org\" with org_id or org_paths; "
+                "(b) put consumers in groups (group = \"...\" on each [[account_b]]), one Account A role per group; "
+                "(c) raise the IAM quota 'Role trust policy length' (up to 4,096) and set account_a.trust_policy_quota")

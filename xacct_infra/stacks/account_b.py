@@ -1,4 +1,4 @@
-"""Account B: an EC2 instance role whose only permission is assuming Account A's role."""
+"""Account B: an EC2 instance role whose only permission is assuming its Account A role."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from troposphere import GetAtt, Output, Ref, Tags, Template
 from troposphere.iam import InstanceProfile, Policy, Role
 
 from xacct_infra import __version__, policies
-from xacct_infra.config import Config
+from xacct_infra.config import AccountB, Config
 from xacct_infra.stacks.account_a import TAGS
 
 ROLE = "InstanceRole"
@@ -14,23 +14,26 @@ PROFILE = "InstanceProfile"
 
 
 class AccountBTemplate:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, consumer: AccountB | None = None) -> None:
         self.config = config
+        self.consumer = consumer or config.account_b
 
     def build(self) -> Template:
-        a, b = self.config.account_a, self.config.account_b
+        a, b = self.config.account_a, self.consumer
+        target = self.config.access_role_for(b).account
+        where = f"Account B ({b.id})" if len(self.config.consumers) == 1 else f"consumer {b.name} ({b.id})"
         t = Template(Description=(
-            f"xacct-infra Account B ({b.id}): EC2 instance role {b.role_name} allowed only to assume "
-            f"{a.role_name} in Account A ({a.id})"))
+            f"xacct-infra {where}: EC2 instance role {b.role_name} allowed only to assume "
+            f"{target.role_name} in Account A ({a.id})"))
         t.set_version("2010-09-09")
         t.set_metadata({"XacctInfra": {"Generator": f"xacct-infra {__version__}",
-                                       "ConfigDigest": self.config.digest("b")}})
+                                       "ConfigDigest": self.config.digest("b", b)}})
         t.add_resource(Role(
             ROLE,
             RoleName=b.role_name,
             Path=b.role_path,
             AssumeRolePolicyDocument=policies.ec2_trust_policy(),
-            Policies=[Policy(PolicyName="xacct-assume-account-a", PolicyDocument=policies.assume_account_a_policy(a))],
+            Policies=[Policy(PolicyName="xacct-assume-account-a", PolicyDocument=policies.assume_account_a_policy(target))],
             Tags=Tags(**TAGS),
         ))
         t.add_resource(InstanceProfile(PROFILE, InstanceProfileName=b.role_name, Path=b.role_path, Roles=[Ref(ROLE)]))
