@@ -84,7 +84,7 @@ class Emulator:
         import boto3
 
         creds = credentials or {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_SECRET}
-        return boto3.client(service, region_name=region, endpoint_url=self.url, **creds)  # type: ignore[call-overload]
+        return boto3.client(service, region_name=region, endpoint_url=self.url, **creds)
 
     def mint(self, account_id: str, role_name: str = "xacct-local-admin", role_path: str = "/") -> dict[str, str]:
         """Temporary credentials that act in ``account_id`` as ``role_path+role_name``."""
