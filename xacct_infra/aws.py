@@ -33,6 +33,10 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
 MAX_ATTEMPTS = 5
 
+# Error codes that are about the caller's own credentials, whatever the call.
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+REJECTED_CODES = frozenset({"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "AuthFailure"})
+
 
 class CredentialsError(UsageError):
     """No credentials, expired credentials, an unknown profile: exit 2."""
@@ -110,9 +114,9 @@ def translate_errors(target: Target) -> Iterator[None]:
                             "check network, --endpoint-url / AWS_ENDPOINT_URL and --region") from None
     except bex.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
+        if code in EXPIRED_CODES:
             raise CredentialsError(f"the AWS credentials from {target.describe()} have expired; refresh them and retry") from None
-        if code in {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "AuthFailure"}:
+        if code in REJECTED_CODES:
             raise CredentialsError(f"the AWS credentials from {target.describe()} were rejected ({code}); "
                                    "check the access key, secret and session token") from None
         raise
