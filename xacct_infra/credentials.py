@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, NoReturn
 
+from xacct_infra import aws
 from xacct_infra.config import AccountA
 from xacct_infra.errors import ExitCode, UsageError, XacctError
 
@@ -128,6 +129,8 @@ def assume(sts: Any, account_a: AccountA, *, duration: int, session_name: str) -
     try:
         response = sts.assume_role(**params)
     except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in aws.EXPIRED_CODES | aws.REJECTED_CODES:
+            raise  # about the caller's own credentials: aws.translate_errors explains those
         raise explain_assume_error(exc, account_a, duration) from None
     creds = response["Credentials"]
     return TemporaryCredentials(access_key_id=creds["AccessKeyId"], secret_access_key=creds["SecretAccessKey"],
