@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,4 +130,8 @@ def test_assume_error_message_quotes_no_free_text() -> None:
     assert err.value.code == "AccessDenied"
     assert SOURCE_SECRET not in str(err.value) and CALLER in str(err.value)
     assert "set account_a.external_id" in str(err.value)  # config has none: the trust may require one
-    assert datetime.now(UTC)  # keep the import honest for the type checker
+
+
+def test_bad_ini_profile_name_is_refused_before_any_call(run, emulated: Emulated) -> None:
+    result = run(*cmd(emulated, "--format", "ini", "--name", "two words", "--endpoint-url", "http://127.0.0.1:9"))
+    assert "--name" in one_line_error(result, 2)

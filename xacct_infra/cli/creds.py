@@ -71,8 +71,9 @@ def credentials_cmd(*, config_path: str, profile: str | None, endpoint_url: str 
     if unset:
         click.echo(credentials.format_unset(), nl=False)
         return
+    profiles.check_name(ini_name)
     creds = _obtain(config_path, profile, endpoint_url, duration, session_name)
-    click.echo(credentials.render(creds, fmt, ini_name=profiles.check_name(ini_name)), nl=False)
+    click.echo(credentials.render(creds, fmt, ini_name=ini_name), nl=False)
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
