@@ -74,14 +74,6 @@ def session(target: Target) -> boto3.Session:
                                "(AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE); check the profile name or pass --profile") from None
 
 
-def session_from_keys(access_key_id: str, secret_access_key: str, session_token: str, region: str) -> boto3.Session:
-    """A session with explicit (temporary) credentials, e.g. the ones obtained by assuming a role."""
-    import boto3
-
-    return boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
-                         aws_session_token=session_token, region_name=region)
-
-
 def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str = "standard") -> Any:
     from botocore.config import Config
 
@@ -140,3 +132,11 @@ def guard_account(sess: boto3.Session, target: Target, expected: str, side: str)
         raise WrongAccountError(f"{side}: credentials from {target.describe()} are for account {account} ({arn}), "
                                 f"but the config says {side}.id = {expected}; use the right --profile")
     return arn
+
+
+def session_from_keys(access_key_id: str, secret_access_key: str, session_token: str, region: str) -> boto3.Session:
+    """A session with explicit (temporary) credentials, e.g. the ones obtained by assuming a role."""
+    import boto3
+
+    return boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
+                         aws_session_token=session_token, region_name=region)

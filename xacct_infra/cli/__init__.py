@@ -58,13 +58,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from xacct_infra.cli import creds, deploy, local, templates
+    from xacct_infra.cli import deploy, local, templates
 
     cli.add_command(templates.templates)
     cli.add_command(deploy.deploy)
     cli.add_command(deploy.status)
     cli.add_command(deploy.destroy)
     cli.add_command(local.local)
+
+    from xacct_infra.cli import creds
+
     for command in (creds.credentials_cmd, creds.exec_cmd, creds.profile_cmd, creds.verify_cmd):
         cli.add_command(command)
 
