@@ -33,6 +33,10 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
 MAX_ATTEMPTS = 5
 
+# Error codes that are about the caller's own credentials, whatever the call.
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+REJECTED_CODES = frozenset({"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "AuthFailure"})
+
 
 class CredentialsError(UsageError):
     """No credentials, expired credentials, an unknown profile: exit 2."""
@@ -128,9 +132,9 @@ def translate_errors(target: Target) -> Iterator[None]:
                             "check network, --endpoint-url / AWS_ENDPOINT_URL and --region") from None
     except bex.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
+        if code in EXPIRED_CODES:
             raise CredentialsError(f"the AWS credentials from {target.describe()} have expired; refresh them and retry") from None
-        if code in {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "AuthFailure"}:
+        if code in REJECTED_CODES:
             raise CredentialsError(f"the AWS credentials from {target.describe()} were rejected ({code}); "
                                    "check the access key, secret and session token") from None
         raise
@@ -154,3 +158,11 @@ def guard_account(sess: boto3.Session, target: Target, expected: str, side: str)
         raise WrongAccountError(f"{side}: credentials from {target.describe()} are for account {account} ({arn}), "
                                 f"but the config says {side}.id = {expected}; use the right --profile")
     return arn
+
+
+def session_from_keys(access_key_id: str, secret_access_key: str, session_token: str, region: str) -> boto3.Session:
+    """A session with explicit (temporary) credentials, e.g. the ones obtained by assuming a role."""
+    import boto3
+
+    return boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
+                         aws_session_token=session_token, region_name=region)

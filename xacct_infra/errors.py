@@ -11,6 +11,8 @@ class ExitCode(enum.IntEnum):
     OK = 0
     FAILED = 1  # a deploy, check or verification failed; templates differ (--check)
     USAGE = 2  # bad flags, bad config, no/wrong credentials, wrong account
+    CANNOT_EXECUTE = 126  # `exec`: the command exists but cannot be run (shell convention)
+    COMMAND_NOT_FOUND = 127  # `exec`: no such command (shell convention)
     INTERRUPTED = 130
 
 

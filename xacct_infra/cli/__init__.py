@@ -67,6 +67,11 @@ def _register() -> None:
     cli.add_command(deploy.destroy)
     cli.add_command(local.local)
 
+    from xacct_infra.cli import creds
+
+    for command in (creds.credentials_cmd, creds.exec_cmd, creds.profile_cmd, creds.verify_cmd):
+        cli.add_command(command)
+
 
 _register()
 

@@ -68,18 +68,45 @@ def demo(*, config_path: str) -> None:
         ("Deploy both stacks (A first: B's role may only assume A's role)", ["deploy", "--all", "--yes"], {}),
         ("Deploy again: nothing changed, so no change set is created", ["deploy", "--all", "--yes"], {}),
         ("Status and drift", ["status", "--all"], {}),
+        ("On a host in Account B: temporary Account A credentials from the instance role (secrets redacted here)",
+         ["credentials", "--profile", INSTANCE_PROFILE, "--format", "json"], {}),
+        ("Run a command with them: only its environment holds the credentials",
+         ["exec", "--profile", INSTANCE_PROFILE, "--", sys.executable, "-c", _WHOAMI], {}),
+        ("Prove the access end to end (the emulator does not enforce IAM: denials are reported as unproven)",
+         ["verify", "--profile", INSTANCE_PROFILE, "--roundtrip", "--emulator"], {}),
     ]
     started = time.monotonic()
     try:
         for title, args, extra in steps:
             click.secho(f"\n== {title}", bold=True, err=True)
             click.echo(f"$ xacct-infra {shlex.join(args)}", err=True)
-            proc = subprocess.run([*xacct, *args, "--config", str(demo_cfg)], env={**env, **extra}, check=False)
+            redact = args[0] == "credentials"  # never show secrets on a terminal, even the emulator's
+            proc = subprocess.run([*xacct, args[0], "--config", str(demo_cfg), *args[1:]], env={**env, **extra}, check=False,
+                                  stdout=subprocess.PIPE if redact else None, text=True)
+            if redact:
+                click.echo(_redacted(proc.stdout), nl=False)
             if proc.returncode != 0:
                 raise UsageError(f"demo step failed with exit {proc.returncode}: xacct-infra {shlex.join(args)}")
     finally:
         emulator.stop()  # type: ignore[attr-defined]
     click.secho(f"\nDemo finished in {time.monotonic() - started:.1f} s; the emulator has been stopped.", bold=True, err=True)
+
+
+_WHOAMI = 'import boto3; print("acting as", boto3.client("sts").get_caller_identity()["Arn"])'
+
+
+def _redacted(credentials_json: str) -> str:
+    """`credentials --format json` output with the secret parts replaced by their length."""
+    import json
+
+    try:
+        values = json.loads(credentials_json)
+    except ValueError:
+        return "(output hidden: not the expected JSON)\n"
+    for name in ("SecretAccessKey", "SessionToken"):
+        values[name] = f"<redacted: {len(values.get(name, ''))} characters>"
+    values["AccessKeyId"] = str(values.get("AccessKeyId", ""))[:4] + "..."
+    return json.dumps(values, indent=2) + "\n"
 
 
 @local.command()

@@ -76,7 +76,8 @@ class AccountATemplate:
         a, source = self.config.account_a, self.config.source
         n = len(access_role.consumers)
         if n == 1 or a.trust == "org":
-            limits.check_trust(trust, access_role.account, source, "account_a: Account A's trust policy" if not access_role.group else f"account_a: the trust policy of {access_role.account.role_name}")
+            what = "account_a: Account A's trust policy" if not access_role.group else f"account_a: the trust policy of {access_role.account.role_name}"
+            limits.check_trust(trust, access_role.account, source, what)
             return
         size = limits.chars(trust, region=a.region, account_id=a.id)
         if size > a.trust_policy_quota:

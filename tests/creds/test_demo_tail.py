@@ -1,0 +1,35 @@
+"""`make demo` ends with `credentials`, `exec` and `verify --roundtrip` on the emulator, and shows no secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from creds_support import AWS_VARS
+
+from xacct_infra.cli.local import _redacted
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_ends_with_credentials_and_verify_roundtrip_without_printing_secrets(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in AWS_VARS}
+    env.update(HOME=str(tmp_path), AWS_EC2_METADATA_DISABLED="true")
+    done = subprocess.run([sys.executable, "-m", "xacct_infra", "local", "demo", "--config", str(ROOT / "xacct.toml")], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "$ xacct-infra credentials --profile xacct-demo-instance --format json" in output
+    assert '"SessionToken": "<redacted: ' in output
+    assert "acting as arn:aws:sts::111111111111:assumed-role/xacct-access/" in output
+    assert "$ xacct-infra verify --profile xacct-demo-instance --roundtrip --emulator" in output
+    assert "verify passed with 4 denial(s) not proven" in output
+    assert "FQoGZXIvYXdz" not in output  # every emulator session token starts like this
+
+
+def test_redaction_keeps_nothing_secret() -> None:
+    text = _redacted('{"AccessKeyId": "ASIAABCDEFGH", "SecretAccessKey": "s3cr3t", "SessionToken": "t0k3n", "Region": "us-east-1"}')
+    assert "s3cr3t" not in text and "t0k3n" not in text and "ABCDEFGH" not in text and "us-east-1" in text
+    assert "hidden" in _redacted("export AWS_SECRET_ACCESS_KEY=s3cr3t")

@@ -1,0 +1,176 @@
+"""`credentials`, `exec`, `profile` and `verify`: use the access from a host in Account B.
+
+The caller's credentials are Account B's: ``--profile``, else ``AWS_PROFILE``, else the default
+chain (on EC2: the instance role). The config's ``account_b.profile`` is *not* used: it names
+the credentials that deploy B's stack, which the trust policy does not admit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from xacct_infra import aws, credentials, profiles, verify
+from xacct_infra import config as config_mod
+from xacct_infra.cli.options import config_option
+from xacct_infra.errors import ExitCode, UsageError
+
+
+def caller_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--endpoint-url", metavar="URL", help="Override the AWS endpoint (env: AWS_ENDPOINT_URL).")(f)
+    f = click.option("--profile", metavar="NAME",
+                     help="Account B credentials to assume the role with (default: AWS_PROFILE, then the default chain, "
+                          "e.g. the instance role).")(f)
+    return f
+
+
+def session_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--session-name", metavar="NAME",
+                     help="Role session name seen in Account A's CloudTrail (default: user@host, sanitised).")(f)
+    f = click.option("--duration", type=int, default=credentials.DEFAULT_DURATION, show_default=True, metavar="SECONDS",
+                     help="Lifetime: 900..43200 and at most account_a.max_session_duration.")(f)
+    return f
+
+
+def _session_name(name: str | None) -> str:
+    return credentials.check_session_name(name) if name else credentials.default_session_name()
+
+
+def _obtain(config_path: str, profile: str | None, endpoint_url: str | None, duration: int,
+            session_name: str | None) -> credentials.TemporaryCredentials:
+    cfg = config_mod.load(config_path)
+    a = cfg.account_a
+    credentials.check_duration(duration, a)
+    name = _session_name(session_name)
+    target = aws.Target(region=a.region, profile=profile, endpoint_url=endpoint_url)
+    sess = aws.session(target)
+    with aws.translate_errors(target):
+        return credentials.assume(aws.client(sess, "sts", target), a, duration=duration, session_name=name)
+
+
+@click.command("credentials")
+@config_option
+@caller_options
+@session_options
+@click.option("--format", "fmt", type=click.Choice(credentials.FORMATS), default="env", show_default=True,
+              help="env: shell export lines; process: credential_process JSON; json: raw; ini: a credentials-file profile.")
+@click.option("--name", "ini_name", default=profiles.DEFAULT_NAME, show_default=True, help="Profile name for --format ini.")
+@click.option("--unset", is_flag=True, help="Print the lines that go back to the host's own credentials (no AWS call).")
+def credentials_cmd(*, config_path: str, profile: str | None, endpoint_url: str | None, duration: int, session_name: str | None,
+                    fmt: credentials.Format, ini_name: str, unset: bool) -> None:
+    """Print temporary Account A credentials obtained with Account B's identity.
+
+    \b
+      eval "$(xacct-infra credentials)"          # this shell now acts in Account A
+      eval "$(xacct-infra credentials --unset)"  # back to the host's own credentials
+    """
+    if unset:
+        click.echo(credentials.format_unset(), nl=False)
+        return
+    profiles.check_name(ini_name)
+    creds = _obtain(config_path, profile, endpoint_url, duration, session_name)
+    click.echo(credentials.render(creds, fmt, ini_name=ini_name), nl=False)
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@config_option
+@caller_options
+@session_options
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
+def exec_cmd(*, config_path: str, profile: str | None, endpoint_url: str | None, duration: int, session_name: str | None,
+             command: tuple[str, ...]) -> None:
+    """Run COMMAND with Account A credentials in its environment only; exit with its exit code.
+
+    The credentials never appear in arguments or output. Stale AWS_PROFILE, AWS_SECURITY_TOKEN
+    and similar variables are removed from COMMAND's environment so they cannot win. Exit 127
+    if COMMAND is not found, 126 if it cannot be run.
+    """
+    creds = _obtain(config_path, profile, endpoint_url, duration, session_name)
+    credentials.exec_command(command, credentials.child_env(creds, os.environ))
+
+
+@click.command("profile")
+@config_option
+@click.option("--name", default=profiles.DEFAULT_NAME, show_default=True, help="Profile name.")
+@session_options
+@click.option("--credential-source", type=click.Choice(profiles.CREDENTIAL_SOURCES), default="Ec2InstanceMetadata",
+              show_default=True, help="Where the SDK finds Account B's credentials to assume the role with.")
+@click.option("--write", is_flag=True, help="Add the profile to $AWS_CONFIG_FILE or ~/.aws/config (backed up first).")
+@click.option("--force", is_flag=True, help="With --write: replace an existing profile of that name that differs.")
+def profile_cmd(*, config_path: str, name: str, duration: int, session_name: str | None, credential_source: str,
+                write: bool, force: bool) -> None:
+    """Print (or --write) an AWS config profile that assumes Account A's role by itself.
+
+    Every AWS SDK and the AWS CLI then obtain and refresh Account A credentials on their
+    own: `aws --profile xacct-account-a dynamodb get-item ...`.
+    """
+    cfg = config_mod.load(config_path)
+    credentials.check_duration(duration, cfg.account_a)
+    values = profiles.settings(cfg.account_a, duration=duration, session_name=_session_name(session_name),
+                               credential_source=credential_source)
+    profiles.check_name(name)
+    if not write:
+        click.echo(profiles.render(name, values), nl=False)
+        return
+    result = profiles.write(profiles.config_path(), name, values, force=force)
+    backup = f" (backup: {result.backup})" if result.backup else ""
+    click.echo(f"{result.path}\tprofile {name}\t{result.outcome}{backup}")
+
+
+@click.command("verify")
+@config_option
+@caller_options
+@click.option("--roundtrip", is_flag=True,
+              help="Also store, read back, decrypt and delete a probe secret in Keystore's item format.")
+@click.option("--wait", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Retry AssumeRole AccessDenied this long (IAM propagation after a deploy).")
+@click.option("--deny-table", multiple=True, metavar="NAME", help="Another table in Account A that must be denied (repeatable).")
+@click.option("--deny-key", multiple=True, metavar="ID", help="Another KMS key in Account A that must be denied (repeatable).")
+@click.option("--emulator", is_flag=True,
+              help="The endpoint is an emulator that does not enforce IAM: report denials as unproven instead of "
+                   "failing. Needs --endpoint-url or AWS_ENDPOINT_URL.")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def verify_cmd(ctx: click.Context, *, config_path: str, profile: str | None, endpoint_url: str | None, roundtrip: bool,
+               wait: float, deny_table: tuple[str, ...], deny_key: tuple[str, ...], emulator: bool, output: str) -> None:
+    """Prove the access end to end: one row per check; exit 0 only if none fails.
+
+    Assumes the role (retrying AccessDenied while IAM propagates), describes every table
+    and key, reads from read tables, and checks that a table and a key outside the config,
+    ListTables and ListKeys are denied. Each failure names its likely cause.
+    """
+    cfg = config_mod.load(config_path)
+    if emulator and not (endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
+        raise UsageError("--emulator needs --endpoint-url or AWS_ENDPOINT_URL: AWS's own endpoints always enforce IAM")
+    opts = verify.Options(session_name=f"{credentials.default_session_name()[:57]}-verify", roundtrip=roundtrip,
+                          emulator=emulator, wait=wait, deny_tables=deny_table, deny_keys=deny_key)
+    verify.check_options(cfg, opts)
+    target = aws.Target(region=cfg.account_a.region, profile=profile, endpoint_url=endpoint_url)
+    sess = aws.session(target)
+
+    def clients_for(creds: credentials.TemporaryCredentials) -> verify.ClientFactory:
+        assumed = aws.session_from_keys(creds.access_key_id, creds.secret_access_key, creds.session_token, creds.region)
+        cache: dict[tuple[str, str], Any] = {}
+
+        def get(service: str, region: str) -> Any:
+            if (service, region) not in cache:
+                cache[service, region] = aws.client(assumed, service, aws.Target(region=region, endpoint_url=endpoint_url))
+            return cache[service, region]
+
+        return get
+
+    with aws.translate_errors(target):
+        verifier = verify.Verifier(cfg, aws.client(sess, "sts", target), clients_for,
+                                   on_progress=lambda message: click.echo(message, err=True))
+        rows = verifier.run(opts)
+    if output == "json":
+        click.echo(json.dumps({"passed": not verify.failed(rows), "checks": [r.__dict__ for r in rows]}, indent=2))
+    else:
+        click.echo(verify.format_table(rows), nl=False)
+        click.echo(verify.summary(rows))
+    if verify.failed(rows):
+        ctx.exit(int(ExitCode.FAILED))

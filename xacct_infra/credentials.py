@@ -1,0 +1,247 @@
+"""Temporary Account A credentials from Account B's identity: assume, format, exec.
+
+The seed's shell snippet, done right: the role ARN and external ID come from the config,
+the duration and session name are checked before any call, every value is shell-quoted,
+both token variables are set (botocore reads the legacy ``AWS_SECURITY_TOKEN`` first, so a
+stale one would otherwise win), and the expiration is exported so SDKs know when to stop.
+
+The STS client is passed in (tests use the emulator or a Stubber); nothing here prints.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import re
+import shlex
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, NoReturn
+
+from xacct_infra import aws
+from xacct_infra.config import AccountA
+from xacct_infra.errors import ExitCode, UsageError, XacctError
+
+log = logging.getLogger(__name__)
+
+Format = Literal["env", "json", "process", "ini"]
+FORMATS: tuple[str, ...] = ("env", "json", "process", "ini")
+
+MIN_DURATION, MAX_DURATION = 900, 43200  # STS DurationSeconds bounds
+CHAINING_LIMIT = 3600  # a role session assuming another role is capped at one hour
+DEFAULT_DURATION = 3600
+
+SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_NOT_SESSION_CHAR = re.compile(r"[^\w+=,.@-]", re.ASCII)
+
+# What `env` sets (and `--unset` removes), in output order.
+ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION")
+# Removed from an `exec` child: each could make an SDK there pick other credentials than ours.
+STALE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_ROLE_ARN",
+              "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+class AssumeRoleError(UsageError):
+    """STS refused AssumeRole; ``code`` is STS's error code (verify retries ``AccessDenied``)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CommandError(XacctError):
+    """`exec` could not start the command (exit 126 or 127, as a shell would)."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    """Credentials from AssumeRole. Secrets are kept out of ``repr`` so logs cannot leak them."""
+
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime
+    assumed_role_arn: str
+    region: str
+
+    @property
+    def expiration_rfc3339(self) -> str:
+        return self.expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------- checks before any call
+
+
+def check_duration(seconds: int, account_a: AccountA) -> int:
+    if not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise UsageError(f"--duration {seconds} is out of range; STS allows {MIN_DURATION}..{MAX_DURATION} seconds")
+    if seconds > account_a.max_session_duration:
+        raise UsageError(f"--duration {seconds} exceeds account_a.max_session_duration = {account_a.max_session_duration} "
+                         "(the role's MaxSessionDuration); ask for less, or raise it in the config and redeploy Account A")
+    return seconds
+
+
+def check_session_name(name: str) -> str:
+    if not SESSION_NAME.fullmatch(name):
+        raise UsageError(f"--session-name {name!r} is not valid; STS allows 2..64 characters of [A-Za-z0-9_+=,.@-]")
+    return name
+
+
+def sanitise_session_name(raw: str) -> str:
+    """Map any text onto STS's ``[\\w+=,.@-]{2,64}`` (ASCII), keeping it readable."""
+    name = _NOT_SESSION_CHAR.sub("-", raw)[:64]
+    return name if len(name) >= 2 else f"xacct-{name}".rstrip("-")
+
+
+def default_session_name(user: str | None = None, host: str | None = None) -> str:
+    """``user@host``: traceable in Account A's CloudTrail to the host and account that asked."""
+    if user is None:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (containers)
+            user = "xacct"
+    if host is None:
+        host = socket.gethostname().split(".")[0] or "host"
+    return sanitise_session_name(f"{user}@{host}")
+
+
+# --------------------------------------------------------------------------- assume
+
+
+def assume(sts: Any, account_a: AccountA, *, duration: int, session_name: str) -> TemporaryCredentials:
+    """Assume Account A's role with ``sts`` (a client holding the caller's credentials)."""
+    import botocore.exceptions
+
+    params: dict[str, Any] = {"RoleArn": account_a.role_arn, "RoleSessionName": session_name, "DurationSeconds": duration}
+    if account_a.external_id:
+        params["ExternalId"] = account_a.external_id
+    log.debug("AssumeRole %s as session %s for %d s (external id: %s)", account_a.role_arn, session_name, duration,
+              "yes" if account_a.external_id else "no")
+    try:
+        response = sts.assume_role(**params)
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in aws.EXPIRED_CODES | aws.REJECTED_CODES:
+            raise  # about the caller's own credentials: aws.translate_errors explains those
+        raise explain_assume_error(exc, account_a, duration) from None
+    creds = response["Credentials"]
+    return TemporaryCredentials(access_key_id=creds["AccessKeyId"], secret_access_key=creds["SecretAccessKey"],
+                                session_token=creds["SessionToken"], expiration=creds["Expiration"],
+                                assumed_role_arn=response["AssumedRoleUser"]["Arn"], region=account_a.region)
+
+
+def explain_assume_error(exc: Any, account_a: AccountA, duration: int) -> XacctError:
+    """One line naming the likely cause. Only codes and ARNs are quoted, never AWS's free text."""
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    role = account_a.role_arn
+    if code == "AccessDenied":
+        caller = re.search(r"User: (arn:\S+)", message)
+        who = caller.group(1) if caller else "the caller"
+        ext = ("the external ID in the config does not match the trust policy's sts:ExternalId" if account_a.external_id
+               else "the trust policy requires an external ID (set account_a.external_id)")
+        return AssumeRoleError(f"AccessDenied: {who} may not assume {role}; likely causes: the role does not exist "
+                               "(deploy Account A), the trust policy admits another principal (it must name Account B's "
+                               f"instance role), {ext}, or IAM is still propagating after a deploy (wait a minute; "
+                               "`xacct-infra verify` retries)", code)
+    if code == "ValidationError" and "role chaining" in message:
+        return AssumeRoleError(f"STS refused --duration {duration}: the caller is itself a role session, and role "
+                               f"chaining is capped at {CHAINING_LIMIT} s; use --duration {CHAINING_LIMIT} or less", code)
+    if code == "ValidationError" and "MaxSessionDuration" in message:
+        return AssumeRoleError(f"STS refused --duration {duration}: it exceeds the deployed role's MaxSessionDuration; "
+                               f"the config says {account_a.max_session_duration}, so redeploy Account A or ask for less", code)
+    if code == "RegionDisabledException":
+        return AssumeRoleError(f"STS is not activated in {account_a.region} for the caller's account; activate the region "
+                               "(IAM account settings) or use a region where STS is active", code)
+    if code:
+        return AssumeRoleError(f"AssumeRole {role} failed: {code}", code)
+    return XacctError(f"AssumeRole {role} failed")
+
+
+# --------------------------------------------------------------------------- output formats
+
+
+def render(creds: TemporaryCredentials, fmt: Format, *, ini_name: str = "xacct-account-a") -> str:
+    if fmt == "env":
+        return format_env(creds)
+    if fmt == "process":
+        return format_process(creds)
+    if fmt == "json":
+        return format_json(creds)
+    return format_ini(creds, ini_name)
+
+
+def env_values(creds: TemporaryCredentials) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": creds.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_SESSION_TOKEN": creds.session_token,
+        "AWS_SECURITY_TOKEN": creds.session_token,
+        "AWS_CREDENTIAL_EXPIRATION": creds.expiration_rfc3339,
+        "AWS_REGION": creds.region,
+        "AWS_DEFAULT_REGION": creds.region,
+    }
+
+
+def format_env(creds: TemporaryCredentials) -> str:
+    """POSIX-shell ``export`` lines; safe for ``eval "$(...)"`` whatever the values contain."""
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env_values(creds).items())
+
+
+def format_unset() -> str:
+    """Back to the host's own credential chain (and its own region settings)."""
+    return f"unset {' '.join(ENV_VARS)}\n"
+
+
+def format_process(creds: TemporaryCredentials) -> str:
+    """``credential_process`` output (Version 1). With Expiration, SDKs refresh before it."""
+    return json.dumps({"Version": 1, "AccessKeyId": creds.access_key_id, "SecretAccessKey": creds.secret_access_key,
+                       "SessionToken": creds.session_token, "Expiration": creds.expiration_rfc3339}) + "\n"
+
+
+def format_json(creds: TemporaryCredentials) -> str:
+    return json.dumps({"AccessKeyId": creds.access_key_id, "SecretAccessKey": creds.secret_access_key,
+                       "SessionToken": creds.session_token, "Expiration": creds.expiration_rfc3339,
+                       "AssumedRoleArn": creds.assumed_role_arn, "Region": creds.region}, indent=2) + "\n"
+
+
+def format_ini(creds: TemporaryCredentials, name: str) -> str:
+    return (f"# {creds.assumed_role_arn}; expires {creds.expiration_rfc3339} and is not refreshed\n"
+            f"[{name}]\n"
+            f"aws_access_key_id = {creds.access_key_id}\n"
+            f"aws_secret_access_key = {creds.secret_access_key}\n"
+            f"aws_session_token = {creds.session_token}\n"
+            f"region = {creds.region}\n")
+
+
+# --------------------------------------------------------------------------- exec
+
+
+def child_env(creds: TemporaryCredentials, base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` without anything that could outrank the credentials, plus the credentials."""
+    env = {k: v for k, v in base.items() if k not in STALE_VARS and k not in ENV_VARS}
+    env.update(env_values(creds))
+    return env
+
+
+def exec_command(argv: Sequence[str], env: Mapping[str, str],
+                 execvpe: Callable[[str, list[str], dict[str, str]], object] | None = None) -> NoReturn:
+    """Replace this process with ``argv``: its exit code and signals are the command's own, and the
+    credentials exist only in its environment (never in argv, never on stdout/stderr)."""
+    try:
+        (execvpe or os.execvpe)(argv[0], list(argv), dict(env))
+    except FileNotFoundError:
+        raise CommandError(f"exec: command not found: {argv[0]}", ExitCode.COMMAND_NOT_FOUND) from None
+    except PermissionError:
+        raise CommandError(f"exec: cannot execute {argv[0]}: permission denied", ExitCode.CANNOT_EXECUTE) from None
+    except OSError as exc:
+        raise CommandError(f"exec: cannot execute {argv[0]}: {exc.strerror}", ExitCode.CANNOT_EXECUTE) from None
+    raise AssertionError("execvpe returned")  # only an injected fake can get here
