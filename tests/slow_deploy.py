@@ -26,7 +26,7 @@ class SlowClock(FakeClock):
         self.t += seconds
 
 
-def fake_deployer(side: object, guard: bool = True) -> Deployer:
+def fake_deployer(side: object, guard: bool = True, **_: object) -> Deployer:
     clock = SlowClock()
     cfn = FakeCloudFormation(clock)
     body = render.template_body(config.load(ROOT / "xacct.toml"), "a")

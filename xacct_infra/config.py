@@ -196,6 +196,23 @@ class Config:
     def access_role_for(self, consumer: AccountB) -> AccessRole:
         return next(r for r in self.access_roles() if consumer in r.consumers)
 
+    def for_consumer(self, consumer: AccountB) -> Config:
+        """The config as one consumer sees it: Account A narrowed to that consumer's role and
+        grants, and that consumer as the only Account B. Single-consumer code (credentials,
+        verify, the access sweep) runs on it unchanged."""
+        if self.consumers == (consumer,):
+            return self
+        return Config(account_a=self.access_role_for(consumer).account, consumers=(consumer,), source=self.source)
+
+    def select(self, name: str | None) -> Config:
+        """``--consumer NAME``: that consumer's view; without a name, the only consumer's."""
+        if name:
+            return self.for_consumer(self.consumer(name))
+        if len(self.consumers) == 1:
+            return self
+        raise UsageError(f"{self.source} has {len(self.consumers)} consumers; choose one with --consumer NAME "
+                         f"({', '.join(b.name for b in self.consumers)}) or set XACCT_CONSUMER")
+
     def template_inputs(self, side: Literal["a", "b"], consumer: AccountB | None = None) -> dict[str, Any]:
         """Exactly the settings that shape one template (nothing about how it is deployed)."""
         a = self.account_a

@@ -16,7 +16,7 @@ import click
 
 from xacct_infra import aws, credentials, profiles, verify
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option
+from xacct_infra.cli.options import config_option, consumer_option
 from xacct_infra.errors import ExitCode, UsageError
 
 
@@ -40,9 +40,9 @@ def _session_name(name: str | None) -> str:
     return credentials.check_session_name(name) if name else credentials.default_session_name()
 
 
-def _obtain(config_path: str, profile: str | None, endpoint_url: str | None, duration: int,
+def _obtain(config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, duration: int,
             session_name: str | None) -> credentials.TemporaryCredentials:
-    cfg = config_mod.load(config_path)
+    cfg = config_mod.load(config_path).select(consumer)
     a = cfg.account_a
     credentials.check_duration(duration, a)
     name = _session_name(session_name)
@@ -54,13 +54,14 @@ def _obtain(config_path: str, profile: str | None, endpoint_url: str | None, dur
 
 @click.command("credentials")
 @config_option
+@consumer_option
 @caller_options
 @session_options
 @click.option("--format", "fmt", type=click.Choice(credentials.FORMATS), default="env", show_default=True,
               help="env: shell export lines; process: credential_process JSON; json: raw; ini: a credentials-file profile.")
 @click.option("--name", "ini_name", default=profiles.DEFAULT_NAME, show_default=True, help="Profile name for --format ini.")
 @click.option("--unset", is_flag=True, help="Print the lines that go back to the host's own credentials (no AWS call).")
-def credentials_cmd(*, config_path: str, profile: str | None, endpoint_url: str | None, duration: int, session_name: str | None,
+def credentials_cmd(*, config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, duration: int, session_name: str | None,
                     fmt: credentials.Format, ini_name: str, unset: bool) -> None:
     """Print temporary Account A credentials obtained with Account B's identity.
 
@@ -72,16 +73,17 @@ def credentials_cmd(*, config_path: str, profile: str | None, endpoint_url: str 
         click.echo(credentials.format_unset(), nl=False)
         return
     profiles.check_name(ini_name)
-    creds = _obtain(config_path, profile, endpoint_url, duration, session_name)
+    creds = _obtain(config_path, consumer, profile, endpoint_url, duration, session_name)
     click.echo(credentials.render(creds, fmt, ini_name=ini_name), nl=False)
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @config_option
+@consumer_option
 @caller_options
 @session_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
-def exec_cmd(*, config_path: str, profile: str | None, endpoint_url: str | None, duration: int, session_name: str | None,
+def exec_cmd(*, config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, duration: int, session_name: str | None,
              command: tuple[str, ...]) -> None:
     """Run COMMAND with Account A credentials in its environment only; exit with its exit code.
 
@@ -89,26 +91,27 @@ def exec_cmd(*, config_path: str, profile: str | None, endpoint_url: str | None,
     and similar variables are removed from COMMAND's environment so they cannot win. Exit 127
     if COMMAND is not found, 126 if it cannot be run.
     """
-    creds = _obtain(config_path, profile, endpoint_url, duration, session_name)
+    creds = _obtain(config_path, consumer, profile, endpoint_url, duration, session_name)
     credentials.exec_command(command, credentials.child_env(creds, os.environ))
 
 
 @click.command("profile")
 @config_option
+@consumer_option
 @click.option("--name", default=profiles.DEFAULT_NAME, show_default=True, help="Profile name.")
 @session_options
 @click.option("--credential-source", type=click.Choice(profiles.CREDENTIAL_SOURCES), default="Ec2InstanceMetadata",
               show_default=True, help="Where the SDK finds Account B's credentials to assume the role with.")
 @click.option("--write", is_flag=True, help="Add the profile to $AWS_CONFIG_FILE or ~/.aws/config (backed up first).")
 @click.option("--force", is_flag=True, help="With --write: replace an existing profile of that name that differs.")
-def profile_cmd(*, config_path: str, name: str, duration: int, session_name: str | None, credential_source: str,
+def profile_cmd(*, config_path: str, consumer: str | None, name: str, duration: int, session_name: str | None, credential_source: str,
                 write: bool, force: bool) -> None:
     """Print (or --write) an AWS config profile that assumes Account A's role by itself.
 
     Every AWS SDK and the AWS CLI then obtain and refresh Account A credentials on their
     own: `aws --profile xacct-account-a dynamodb get-item ...`.
     """
-    cfg = config_mod.load(config_path)
+    cfg = config_mod.load(config_path).select(consumer)
     credentials.check_duration(duration, cfg.account_a)
     values = profiles.settings(cfg.account_a, duration=duration, session_name=_session_name(session_name),
                                credential_source=credential_source)
@@ -123,6 +126,7 @@ def profile_cmd(*, config_path: str, name: str, duration: int, session_name: str
 
 @click.command("verify")
 @config_option
+@consumer_option
 @caller_options
 @click.option("--roundtrip", is_flag=True,
               help="Also store, read back, decrypt and delete a probe secret in Keystore's item format.")
@@ -135,7 +139,7 @@ def profile_cmd(*, config_path: str, name: str, duration: int, session_name: str
                    "failing. Needs --endpoint-url or AWS_ENDPOINT_URL.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def verify_cmd(ctx: click.Context, *, config_path: str, profile: str | None, endpoint_url: str | None, roundtrip: bool,
+def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, roundtrip: bool,
                wait: float, deny_table: tuple[str, ...], deny_key: tuple[str, ...], emulator: bool, output: str) -> None:
     """Prove the access end to end: one row per check; exit 0 only if none fails.
 
@@ -143,7 +147,7 @@ def verify_cmd(ctx: click.Context, *, config_path: str, profile: str | None, end
     and key, reads from read tables, and checks that a table and a key outside the config,
     ListTables and ListKeys are denied. Each failure names its likely cause.
     """
-    cfg = config_mod.load(config_path)
+    cfg = config_mod.load(config_path).select(consumer)
     if emulator and not (endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
         raise UsageError("--emulator needs --endpoint-url or AWS_ENDPOINT_URL: AWS's own endpoints always enforce IAM")
     opts = verify.Options(session_name=f"{credentials.default_session_name()[:57]}-verify", roundtrip=roundtrip,

@@ -13,11 +13,11 @@ import click
 from xacct_infra import aws, render
 from xacct_infra import config as config_mod
 from xacct_infra.cli.options import config_option
-from xacct_infra.cli.progress import reporter_for
-from xacct_infra.deploy import Deployer, DeployOptions, StackSpec
+from xacct_infra.cli.progress import LineReporter, reporter_for
+from xacct_infra.deploy import Deployer, DeployOptions, StackSpec, SystemClock
 from xacct_infra.deploy import status as st
 from xacct_infra.deploy.artifacts import TemplateStore, check_size
-from xacct_infra.errors import ExitCode, UsageError
+from xacct_infra.errors import ExitCode, UsageError, XacctError
 
 SIDE_NAMES = {"a": "account_a", "b": "account_b"}
 
@@ -31,29 +31,39 @@ class Side:
     target: aws.Target
     artifact_bucket: str | None = None
     partition: str = "aws"
+    consumer: config_mod.AccountB | None = None
+    label: str = ""  # account_a, account_b, or account_b:<consumer> when there are several
 
 
 def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | None, region: str | None,
-           endpoint_url: str | None, order: tuple[render.Side, ...] = ("a", "b")) -> list[Side]:
+           endpoint_url: str | None, order: tuple[render.Side, ...] = ("a", "b"), consumers: tuple[str, ...] = ()) -> list[Side]:
     chosen = [k for k in order if all_ or (k == "a" and a) or (k == "b" and b)]
     if not chosen:
         raise UsageError("choose what to act on: --account-a, --account-b or --all")
-    if profile and len(chosen) > 1:
-        raise UsageError("--profile names one account's credentials; with --all set account_a.profile and account_b.profile in the config")
+    if consumers and "b" not in chosen:
+        raise UsageError("--consumer selects Account B consumers: use it with --account-b or --all")
+    selected = [cfg.consumer(n) for n in dict.fromkeys(consumers)] if consumers else list(cfg.consumers)
+    several = len(cfg.consumers) > 1
     out = []
     for k in chosen:
-        side_cfg = cfg.account_a if k == "a" else cfg.account_b
-        target = aws.Target(region=region or side_cfg.region, profile=profile or side_cfg.profile, endpoint_url=endpoint_url)
-        out.append(Side(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target, side_cfg.artifact_bucket, side_cfg.partition))
+        for side_cfg in ([cfg.account_a] if k == "a" else selected):
+            target = aws.Target(region=region or side_cfg.region, profile=profile or side_cfg.profile, endpoint_url=endpoint_url)
+            consumer = side_cfg if isinstance(side_cfg, config_mod.AccountB) else None
+            label = SIDE_NAMES[k] + (f":{consumer.name}" if consumer and several else "")
+            out.append(Side(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target, side_cfg.artifact_bucket, side_cfg.partition,
+                            consumer, label))
+    if profile and len(out) > 1:
+        raise UsageError("--profile names one account's credentials; for several stacks set each side's profile in the config")
     return out
 
 
 def _spec(cfg: config_mod.Config, side: Side, termination_protection: bool = True) -> StackSpec:
     return StackSpec(side=side.name, account_id=side.account_id, stack_name=side.stack_name,
-                     template_body=render.template_body(cfg, side.key), termination_protection=termination_protection)
+                     template_body=render.template_body(cfg, side.key, consumer=side.consumer),
+                     termination_protection=termination_protection)
 
 
-def _deployer(side: Side, guard: bool = True) -> Deployer:
+def _deployer(side: Side, guard: bool = True, *, reporter: Any = None, clock: Any = None) -> Deployer:
     sess = aws.session(side.target)
     with aws.translate_errors(side.target):
         if guard:
@@ -68,7 +78,7 @@ def _deployer(side: Side, guard: bool = True) -> Deployer:
 
     # Termination protection goes through a client without retries: an endpoint that does not
     # implement it answers HTTP 500, which must cost a warning, not a retry backoff.
-    return Deployer(cfn, reporter=reporter_for(), template_store=store,
+    return Deployer(cfn, reporter=reporter or reporter_for(), clock=clock, template_store=store,
                     optional_cfn=lambda: aws.client(sess, "cloudformation", side.target, max_attempts=1))
 
 
@@ -100,6 +110,8 @@ def _interactive() -> bool:
 @click.option("--termination-protection/--no-termination-protection", default=True, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Give up waiting after this long (the stack keeps going).")
 @click.option("--continue-rollback", is_flag=True, help="Recover a stack in UPDATE_ROLLBACK_FAILED, then deploy.")
+@click.option("--consumer", multiple=True, metavar="NAME", help="Only these [[account_b]] consumers (name or account id); repeatable.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Consumer stacks deployed at once.")
 @click.option("--stackset", is_flag=True, help="With --account-b: deploy B's template as a StackSet to many accounts.")
 @click.option("--accounts", metavar="ID,ID...", help="StackSet targets (self-managed).")
 @click.option("--org-unit", "org_units", multiple=True, metavar="ou-...", help="StackSet targets (service-managed, auto-deployment); repeatable.")
@@ -108,7 +120,7 @@ def _interactive() -> bool:
 @click.option("--failure-tolerance-percentage", type=click.IntRange(0, 100), default=0, show_default=True)
 def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None, endpoint_url: str | None,
            plan_only: bool, yes: bool, output: str, termination_protection: bool, timeout: float | None,
-           continue_rollback: bool, stackset: bool, accounts: str | None, org_units: tuple[str, ...], regions: str | None,
+           continue_rollback: bool, consumer: tuple[str, ...], jobs: int, stackset: bool, accounts: str | None, org_units: tuple[str, ...], regions: str | None,
            max_concurrent_percentage: int, failure_tolerance_percentage: int) -> None:
     """Deploy Account A's and/or Account B's stack through a change set.
 
@@ -125,36 +137,138 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
                         regions=regions, max_concurrent=max_concurrent_percentage, failure_tolerance=failure_tolerance_percentage,
                         timeout=timeout, output=output)
         return
-    sides = _sides(cfg, a, b, all_, profile, region, endpoint_url)
-    specs = {side.name: _spec(cfg, side, termination_protection) for side in sides}
+    sides = _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer)
+    specs = {side.label: _spec(cfg, side, termination_protection) for side in sides}
     for side in sides:  # what CloudFormation would refuse, refused before any change
-        check_size(specs[side.name].template_body, side.name, side.artifact_bucket)
+        check_size(specs[side.label].template_body, side.name, side.artifact_bucket)
+    opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback,
+                         confirm=None if (yes or plan_only or not _interactive()) else _confirm)
     results: dict[str, Any] = {}
-    for side in sides:
-        spec = specs[side.name]
-        opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback,
-                             confirm=None if (yes or plan_only or not _interactive()) else _confirm)
-        deployer = _deployer(side)
-        with aws.translate_errors(side.target):
-            result = deployer.deploy(spec, opts)
-        outputs = result.outputs
-        entry: dict[str, Any] = {"stack": result.stack_name, "account": side.account_id, "outcome": result.outcome,
-                                 "status": result.stack_status, "outputs": outputs}
-        if outputs is None and result.outcome != "planned":
-            known = _known_outputs(cfg, side)
-            click.echo(f"{result.stack_name}: CloudFormation returned no outputs; values known from the config are shown", err=True)
-            entry["known_from_config"] = known
-        results[side.name] = entry
-        if output == "text":
-            _print_text(entry)
+    a_sides = [s for s in sides if s.key == "a"]
+    b_sides = [s for s in sides if s.key == "b"]
+    for side in a_sides + (b_sides if len(b_sides) == 1 else []):
+        results[side.label] = _deploy_one(cfg, side, specs[side.label], opts, output)
+    if len(b_sides) > 1:
+        if opts.confirm is not None:
+            raise UsageError(f"{len(b_sides)} consumer stacks deploy in parallel and cannot each ask: pass --yes, or --plan first")
+        results.update(_deploy_parallel(cfg, b_sides, specs, opts, output, jobs))
     if output == "json":
         click.echo(json.dumps(results, indent=2, sort_keys=True))
+    if any(entry.get("outcome") == "FAILED" for entry in results.values()):
+        click.get_current_context().exit(int(ExitCode.FAILED))
+
+
+def _deploy_one(cfg: config_mod.Config, side: Side, spec: StackSpec, opts: DeployOptions, output: str,
+                reporter: Any = None, clock: Any = None) -> dict[str, Any]:
+    deployer = _deployer(side, reporter=reporter, clock=clock)
+    with aws.translate_errors(side.target):
+        result = deployer.deploy(spec, opts)
+    entry: dict[str, Any] = {"stack": result.stack_name, "account": side.account_id, "outcome": result.outcome,
+                             "status": result.stack_status, "outputs": result.outputs}
+    if result.outputs is None and result.outcome != "planned":
+        (reporter or deployer.reporter).info(f"{result.stack_name}: CloudFormation returned no outputs; values known from the config are shown")
+        entry["known_from_config"] = _known_outputs(cfg, side)
+    if output == "text" and reporter is None:
+        _print_text(entry)
+    return entry
+
+
+def _deploy_parallel(cfg: config_mod.Config, sides: list[Side], specs: dict[str, StackSpec], opts: DeployOptions,
+                     output: str, jobs: int) -> dict[str, Any]:
+    """Every consumer stack, ``jobs`` at a time, each with its own credentials; one failure
+    does not stop or hide the others. Ctrl-C is relayed to every running deploy (first:
+    cancel, second: detach), as for a single stack."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    relay = InterruptRelay()
+    results: dict[str, Any] = {}
+
+    def run(side: Side) -> dict[str, Any]:
+        reporter = LineReporter(prefix=f"[{side.consumer.name if side.consumer else side.label}] ")
+        try:
+            return _deploy_one(cfg, side, specs[side.label], opts, output, reporter=reporter, clock=relay.clock())
+        except XacctError as exc:
+            return {"stack": side.stack_name, "account": side.account_id, "outcome": "FAILED", "error": str(exc),
+                    "exit_code": int(exc.exit_code)}
+        except Exception as exc:  # an AWS error in one consumer must not hide the others
+            if not type(exc).__module__.startswith("botocore"):
+                raise
+            return {"stack": side.stack_name, "account": side.account_id, "outcome": "FAILED", "error": f"AWS: {exc}", "exit_code": 1}
+
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="xacct-deploy")
+    futures = {side.label: pool.submit(run, side) for side in sides}
+    try:
+        for label, future in futures.items():
+            while True:
+                try:
+                    results[label] = future.result(timeout=0.2)
+                    break
+                except TimeoutError:
+                    continue
+    except KeyboardInterrupt:
+        relay.interrupt()
+        try:
+            for label, future in futures.items():
+                results[label] = future.result()
+        except KeyboardInterrupt:
+            relay.interrupt()
+            for label, future in futures.items():
+                results[label] = future.result()
+    finally:
+        pool.shutdown(wait=True)
+    if output == "text":
+        _print_table(sides, results)
+    return results
+
+
+def _print_table(sides: list[Side], results: dict[str, Any]) -> None:
+    rows = [(s.consumer.name if s.consumer else s.label, s.account_id, s.stack_name, results[s.label]) for s in sides]
+    width = max(len(r[0]) for r in rows)
+    for name, account, stack, entry in rows:
+        detail = entry.get("error") or ", ".join(f"{k}={v}" for k, v in sorted((entry.get("outputs") or entry.get("known_from_config") or {}).items()))
+        click.echo(f"{name:<{width}}\t{account}\t{stack}\t{entry['outcome']}\t{detail}")
+
+
+class InterruptRelay:
+    """Delivers the main thread's Ctrl-C to deploys running in worker threads.
+
+    Worker deployers get a clock whose sleep raises KeyboardInterrupt once per interrupt the
+    main thread received, so each runs its own cancel-then-detach logic.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def interrupt(self) -> None:
+        with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+
+    def clock(self) -> Any:
+        relay = self
+
+        class RelayClock(SystemClock):
+            seen = 0
+
+            def sleep(self, seconds: float) -> None:
+                with relay.changed:
+                    if relay.count == self.seen:
+                        relay.changed.wait(seconds)
+                    if relay.count > self.seen:
+                        self.seen = relay.count
+                        raise KeyboardInterrupt
+
+        return RelayClock()
 
 
 def _known_outputs(cfg: config_mod.Config, side: Side) -> dict[str, str]:
     if side.key == "a":
-        return {"RoleArn": cfg.account_a.role_arn}
-    return {"RoleArn": cfg.account_b.role_arn, "InstanceProfileName": cfg.account_b.role_name}
+        return {role.output: role.arn for role in cfg.access_roles()}
+    b = side.consumer or cfg.account_b
+    return {"RoleArn": b.role_arn, "InstanceProfileName": b.role_name}
 
 
 def _print_text(entry: dict[str, Any]) -> None:

@@ -32,14 +32,15 @@ def _time(value: Any) -> str:
 class LineReporter:
     """One plain line per event (CI logs, pipes)."""
 
-    def __init__(self, stream: TextIO | None = None, *, colour: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, *, colour: bool = False, prefix: str = "") -> None:
         self.stream = stream or sys.stderr
         self.colour = colour
+        self.prefix = prefix  # "[consumer] " when several deploys share the terminal
 
     def _echo(self, text: str, fg: str | None = None, bold: bool = False) -> None:
         if self.colour and (fg or bold):
             text = click.style(text, fg=fg, bold=bold)
-        click.echo(text, file=self.stream)
+        click.echo(self.prefix + text, file=self.stream)
 
     def event(self, event: dict[str, Any]) -> None:
         status = str(event.get("ResourceStatus", ""))
