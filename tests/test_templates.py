@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 from xacct_infra import config, render
 
 GOLDEN = ROOT / "tests" / "golden"
-CASES = {"example": (ROOT / "xacct.toml", ROOT / "templates"), "full": (GOLDEN / "full" / "xacct.toml", GOLDEN / "full")}
+CASES = {"example": (ROOT / "xacct.toml", ROOT / "templates"), "full": (GOLDEN / "full" / "xacct.toml", GOLDEN / "full"),
+         "consumers": (GOLDEN / "consumers" / "xacct.toml", GOLDEN / "consumers"), "org": (GOLDEN / "org" / "xacct.toml", GOLDEN / "org")}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -239,9 +239,12 @@ class Config:
             return inputs
         b = consumer or self.consumers[0]
         target = self.access_role_for(b).account
+        principal = _principal(b)
+        if len(self.consumers) > 1:  # account-agnostic, so consumers (and StackSet instances) share one template
+            del principal["id"]
         return {
             "account_a": {"id": a.id, "region": a.region, "role_path": a.role_path, "role_name": target.role_name},
-            "account_b": _principal(b),
+            "account_b": principal,
         }
 
     def digest(self, side: Literal["a", "b"], consumer: AccountB | None = None) -> str:

@@ -142,8 +142,8 @@ def account_a_trust_policy(a: AccountA, b: AccountB | Sequence[AccountB]) -> Pol
             equals = {"aws:PrincipalOrgID": a.org_id, **equals}
         roles = list(dict.fromkeys(f"arn:{P}:iam::*:role{c.role_path}{c.role_name}" for c in consumers))
         conditions: list[ConditionElement] = [ArnLike("aws:PrincipalArn", _one_or_many([Sub(r) for r in roles]))]
-        if a.org_paths:
-            conditions.append(ForAnyValueStringLike("aws:PrincipalOrgPaths", list(a.org_paths)))
+        if a.org_paths:  # an OU path admits the accounts of its child OUs too, as StackSets deploy to them
+            conditions.append(ForAnyValueStringLike("aws:PrincipalOrgPaths", [f"{path}*" for path in a.org_paths]))
         if equals:
             conditions.append(StringEquals(equals))
         return PolicyDocument(Version=VERSION, Statement=[Statement(

@@ -58,9 +58,19 @@ def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
     return rendered
 
 
+def orphans(out_dir: Path, rendered: list[Rendered]) -> list[Path]:
+    """Account B templates in ``out_dir`` that the config no longer produces (a removed
+    consumer, or several consumers where there was one): ours by name, so safe to remove."""
+    if not rendered or not out_dir.is_dir():
+        return []
+    ext = rendered[0].filename.rsplit(".", 1)[1]
+    wanted = {item.filename for item in rendered}
+    return sorted(p for p in out_dir.glob(f"account-b*.{ext}") if p.name not in wanted and p.is_file())
+
+
 def stale(out_dir: Path, rendered: list[Rendered]) -> list[str]:
-    """Names of files in ``out_dir`` that are missing or differ from ``rendered``."""
-    differing = []
+    """Names of files in ``out_dir`` that are missing, differ from ``rendered`` or are orphans."""
+    differing = [str(p) for p in orphans(out_dir, rendered)]
     for item in rendered:
         path = out_dir / item.filename
         try:
@@ -82,9 +92,14 @@ def write(out_dir: Path, rendered: list[Rendered]) -> list[str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in stale(out_dir, rendered):
-        item = next(r for r in rendered if str(out_dir / r.filename) == name)
+        item = next((r for r in rendered if str(out_dir / r.filename) == name), None)
+        if item is None:  # an orphan: removed after the new files are in place (below)
+            continue
         _atomic_write(out_dir / item.filename, item.body)
         written.append(name)
+    for path in orphans(out_dir, rendered):
+        path.unlink()
+        written.append(str(path))
     return written
 
 

@@ -29,8 +29,11 @@ def templates(ctx: click.Context, *, config_path: str, out_dir: Path, fmt: rende
             ctx.exit(int(ExitCode.FAILED))
         click.echo(f"{out_dir}: up to date with {config_path}", err=True)
         return
+    removed = [str(p) for p in render.orphans(out_dir, rendered)]
     written = render.write(out_dir, rendered)
     for item in rendered:
         path = out_dir / item.filename
         state = "written" if str(path) in written else "unchanged"
         click.echo(f"{path}\t{state}")
+    for path_name in removed:
+        click.echo(f"{path_name}\tremoved (no consumer uses it any more)")

@@ -21,7 +21,9 @@ class AccountBTemplate:
     def build(self) -> Template:
         a, b = self.config.account_a, self.consumer
         target = self.config.access_role_for(b).account
-        where = f"Account B ({b.id})" if len(self.config.consumers) == 1 else f"consumer {b.name} ({b.id})"
+        # With several consumers the template names no consumer account, so every consumer with the
+        # same role and Account A role shares it (and a StackSet can roll it out unchanged).
+        where = f"Account B ({b.id})" if len(self.config.consumers) == 1 else "consumer"
         t = Template(Description=(
             f"xacct-infra {where}: EC2 instance role {b.role_name} allowed only to assume "
             f"{target.role_name} in Account A ({a.id})"))
