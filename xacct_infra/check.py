@@ -55,30 +55,99 @@ def rendered(config: Config) -> dict[tpl.Side, dict[str, Any]]:
     return {side: json.loads(render.template_body(config, side, "json")) for side in render.SIDES}
 
 
-def read_dir(directory: Path) -> dict[tpl.Side, dict[str, Any]]:
-    """``account-a``/``account-b`` templates (YAML or JSON) from a directory."""
+def layout(config: Config) -> dict[str, str]:
+    """Consumer name -> the stem of its Account B template file (``account-b`` or ``account-b-<name>``)."""
+    out = {}
+    for item in render.render(config):
+        for name in item.consumers:
+            out[name] = item.filename.rsplit(".", 1)[0]
+    return out
+
+
+def rendered_files(config: Config) -> dict[str, dict[str, Any]]:
+    """Every template ``xacct-infra templates`` would write, as dicts, keyed by file stem."""
+    return {item.filename.rsplit(".", 1)[0]: json.loads(render.template_body(config, item.side, "json", _first(config, item.consumers)))
+            for item in render.render(config)}
+
+
+def _first(config: Config, names: tuple[str, ...]) -> Any:
+    return config.consumer(names[0]) if names else None
+
+
+def read_dir(directory: Path, config: Config | None = None) -> dict[str, dict[str, Any]]:
+    """The templates (YAML or JSON) from a directory, keyed by file stem: ``account-a`` and
+    ``account-b``, or one ``account-b-<consumer>`` per distinct consumer template."""
     from cfn_flip import load  # troposphere's own dependency: reads !Sub/!GetAtt short forms
 
-    out: dict[tpl.Side, dict[str, Any]] = {}
-    for side in tpl.SIDES:
-        candidates = [directory / f"account-{side}.{ext}" for ext in ("yaml", "yml", "json")]
+    stems = ["account-a", *dict.fromkeys(layout(config).values())] if config else ["account-a", "account-b"]
+    out: dict[str, dict[str, Any]] = {}
+    for stem in stems:
+        candidates = [directory / f"{stem}.{ext}" for ext in ("yaml", "yml", "json")]
         path = next((p for p in candidates if p.is_file()), None)
         if path is None:
-            raise UsageError(f"{directory}: no account-{side}.yaml or account-{side}.json; run: xacct-infra templates --out {directory}")
+            raise UsageError(f"{directory}: no {stem}.yaml or {stem}.json; run: xacct-infra templates --out {directory}")
         try:
             data, _ = load(path.read_text(encoding="utf-8"))
         except Exception as exc:  # cfn_flip raises YAML and JSON errors of several kinds
             raise UsageError(f"{path}: not a readable template: {str(exc).splitlines()[0]}") from None
         if not isinstance(data, dict):
             raise UsageError(f"{path}: not a template (expected a mapping at the top)")
-        out[side] = json.loads(json.dumps(data))  # plain dicts and lists
+        out[stem] = json.loads(json.dumps(data))  # plain dicts and lists
     return out
 
 
-def run(config: Config, templates: Templates, *, partition: str | None = None, parliament: bool = True) -> Report:
+def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partition: str | None = None,
+              parliament: bool = True) -> Report:
+    """Check every template of a config, one consumer at a time.
+
+    Each pass is one consumer's view (Config.for_consumer) over Account A's template and that
+    consumer's template: its instance role may assume its own Account A role and nothing else,
+    every Account A role keeps exactly its own grants, and no principal outside the design
+    gets in. With trust = "roles" every consumer gets a pass (the trust policy lists each);
+    with trust = "org", one pass per distinct consumer template (the organization is checked
+    by its own principals).
+    """
+    if len(config.consumers) == 1:
+        docs: dict[tpl.Side, Mapping[str, Any]] = {"a": files["account-a"], "b": files["account-b"]}
+        return run(config, docs, partition=partition, parliament=parliament)
+    stems = layout(config)
+    if config.account_a.trust == "roles":
+        passes = list(config.consumers)
+    else:
+        passes = [config.consumer(n) for n in {stem: n for n, stem in reversed(stems.items())}.values()]
+    reports = []
+    for consumer in passes:
+        stem = stems[consumer.name]
+        view = config.for_consumer(consumer)
+        docs = {"a": files["account-a"], "b": files[stem]}
+        reports.append((consumer.name, run(view, docs, partition=partition, parliament=parliament, full=config,
+                                           names={"a": "account-a.yaml", "b": f"{stem}.yaml"})))
+    return _merge(config, reports)
+
+
+def _merge(config: Config, reports: list[tuple[str, Report]]) -> Report:
+    first = reports[0][1]
+    sweep = matrix.Sweep()
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for name, report in reports:
+        sweep.requests += report.sweep.requests
+        for label, who in report.sweep.principals.items():
+            sweep.principals[f"{name}: {label}"] = who
+            sweep.matrix[f"{name}: {label}"] = report.sweep.matrix[label]
+        sweep.notes += [n for n in report.sweep.notes if n not in sweep.notes]
+        for finding in report.findings:
+            if str(finding) not in seen:
+                seen.add(str(finding))
+                findings.append(finding)
+    return Report(config.source, first.partition, first.rules, sweep, findings, first.parliament)
+
+
+def run(config: Config, templates: Templates, *, partition: str | None = None, parliament: bool = True,
+        full: Config | None = None, names: Mapping[tpl.Side, str] | None = None) -> Report:
     part = partition or config.account_a.partition
-    ts = tpl.load(templates, config, part)
-    sweep = matrix.sweep(config, ts)
+    ts = tpl.load(templates, config, part, names)
+    sweep = matrix.sweep(config, ts, full)
     findings = run_rules(RULES, ts, config)
     version = ""
     if parliament:

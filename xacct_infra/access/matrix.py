@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from xacct_infra import arns, policies
-from xacct_infra.access.evaluator import Decision, Policy, Principal, Request, StatementRef, authorize
+from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize
 from xacct_infra.access.templates import Role, TemplateSet, filename
-from xacct_infra.config import Config
+from xacct_infra.config import AccountA, Config
 from xacct_infra.findings import Finding
 
 STS_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
@@ -32,6 +32,7 @@ OTHER_REGIONS = {"aws": ("us-west-2", "eu-central-1"), "aws-cn": ("cn-northwest-
 ADMIN = Policy("worst case: an administrator policy in the caller's account",
                {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 WORST_CASE = ADMIN.name
+ORG_PEER = "the same instance role in another account of the organization"
 
 
 def data_actions() -> tuple[str, ...]:
@@ -53,7 +54,7 @@ class Grant:
 class Caller:
     principal: Principal
     identity: tuple[Policy, ...]
-    context: Mapping[str, str | bool | None]
+    context: Mapping[str, ContextValue]
 
 
 @dataclass
@@ -67,7 +68,11 @@ class Sweep:
 
 def expected_grants(config: Config, partition: str) -> set[tuple[str, str]]:
     """(action, resource) pairs Account A's role must allow, from the config and the access levels."""
-    a = config.account_a
+    return expected_grants_for(config.account_a, partition)
+
+
+def expected_grants_for(a: AccountA, partition: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs one Account A role must allow (``a`` is that role's view)."""
     out: set[tuple[str, str]] = set()
     for t in a.tables:
         out |= {(act.JSONrepr(), arns.table_arn(partition, a.region, a.id, t.name)) for act in policies.table_actions(t)}
@@ -108,9 +113,12 @@ def role_probes(config: Config, partition: str, third: str) -> list[str]:
             arns.role_arn(partition, third, a.role_path, a.role_name), "*"]
 
 
-def sweep(config: Config, ts: TemplateSet) -> Sweep:
+def sweep(config: Config, ts: TemplateSet, full: Config | None = None) -> Sweep:
+    """``config`` is one consumer's view (see Config.for_consumer); ``full`` the whole config,
+    whose other Account A roles must keep exactly their own grants and stay out of reach."""
     p = ts.partition
     a, b = config.account_a, config.account_b
+    full = full or config
     out = Sweep()
     a_arn, b_arn = arns.role_arn(p, a.id, a.role_path, a.role_name), arns.role_arn(p, b.id, b.role_path, b.role_name)
     a_role, b_role = ts.role("a", a_arn), ts.role("b", b_arn)
@@ -119,9 +127,11 @@ def sweep(config: Config, ts: TemplateSet) -> Sweep:
             out.findings.append(Finding("access:missing-role", side, f"no AWS::IAM::Role with ARN {arn}, which the config names"))
     _caveats(ts, out)
 
-    third = next(t for t in THIRD_ACCOUNTS if t not in (a.id, b.id))
+    third = next(t for t in THIRD_ACCOUNTS if t not in {a.id} | {c.id for c in full.consumers})
     callers = _callers(config, ts, b_role, third)
     expected_edges = {(callers[0].principal.label, a_arn), ("ec2.amazonaws.com", b_arn)}
+    if a.trust == "org":  # by design: the same instance role in any account of the organization
+        expected_edges.add((ORG_PEER, a_arn))
     edges: set[tuple[str, str]] = set()
     for caller, role in itertools.product(callers, ts.roles):
         request = Request(caller.principal, "sts:AssumeRole", role.arn, caller.context, adversarial=True)
@@ -132,14 +142,15 @@ def sweep(config: Config, ts: TemplateSet) -> Sweep:
             edges.add((caller.principal.label, role.arn))
 
     actions = sorted(set(data_actions()) | _named_actions(ts))
-    resources = list(dict.fromkeys(data_probes(config, p) + sorted(_named_resources(ts))))
+    resources = list(dict.fromkeys(data_probes(full, p) + sorted(_named_resources(ts))))
     role_targets = role_probes(config, p, third)
     pairs = [*itertools.product(actions, resources), *itertools.product(STS_ACTIONS, role_targets),
              *((action, "*") for action in OTHER_ACTIONS)]
-    granted = expected_grants(config, p)
+    by_role = {r.arn.replace(f"arn:{full.account_a.partition}:", f"arn:{p}:", 1): expected_grants_for(r.account, p)
+               for r in full.access_roles()}
     allowed: dict[str, list[Grant]] = {}
     for role in ts.roles:
-        grants = granted if role.arn == a_arn else {("sts:AssumeRole", a_arn)} if role.arn == b_arn else set()
+        grants = {("sts:AssumeRole", a_arn)} if role.arn == b_arn else by_role.get(role.arn, set())
         session = Principal.of_arn(f"{role.logical_id} session", role.arn)
         context = {"aws:PrincipalArn": role.arn, "aws:PrincipalAccount": role.account, "aws:PrincipalType": "AssumedRole"}
         identity = tuple(d.policy for d in role.identity)
@@ -160,18 +171,32 @@ def _callers(config: Config, ts: TemplateSet, b_role: Role | None, third: str) -
 
     def pinned(arn: str, account: str, **extra: str | None) -> dict[str, str | bool | None]:
         return {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account, "aws:PrincipalType": "AssumedRole",
-                "aws:PrincipalOrgID": None, **extra}
+                "aws:PrincipalOrgID": None, "aws:PrincipalOrgPaths": None, **extra}
 
-    external = {"sts:ExternalId": a.external_id} if a.external_id else {}
-    callers = [Caller(Principal.of_arn("Account B instance role", b_arn), identity, pinned(b_arn, b.id, **external))]
+    external: dict[str, str | None] = {"sts:ExternalId": a.external_id} if a.external_id else {}
+    org: dict[str, str | None] = {}
+    if a.trust == "org":  # B's accounts are in the organization (and in the first configured OU path)
+        org = {"aws:PrincipalOrgID": a.org_id or (a.org_paths[0].split("/")[0] if a.org_paths else None)}
+    org_paths = {"aws:PrincipalOrgPaths": [a.org_paths[0]]} if a.trust == "org" and a.org_paths else {}
+
+    def in_org(arn: str, account: str, **extra: str | None) -> dict[str, ContextValue]:
+        return {**pinned(arn, account, **extra), **org, **org_paths}
+
+    callers = [Caller(Principal.of_arn("Account B instance role", b_arn), identity, in_org(b_arn, b.id, **external))]
     if a.external_id:
         callers.append(Caller(Principal.of_arn("Account B instance role without the ExternalId", b_arn), identity,
                               pinned(b_arn, b.id, **{"sts:ExternalId": None})))
     other_b = arns.role_arn(p, b.id, "/", f"{b.role_name}-other")
     stranger = arns.role_arn(p, third, b.role_path, b.role_name)
+    if a.trust == "org":
+        peer = arns.role_arn(p, third, b.role_path, b.role_name)
+        callers.append(Caller(Principal.of_arn(ORG_PEER, peer), identity, in_org(peer, third, **external)))
+        callers.append(Caller(Principal.of_arn("another role in an account of the organization", other_b), (ADMIN,),
+                              in_org(other_b, b.id, **external)))
     callers += [
         Caller(Principal.of_arn("another principal of Account B", other_b), (ADMIN,), pinned(other_b, b.id)),
-        Caller(Principal.of_arn(f"a principal of a third account ({third})", stranger), (ADMIN,), pinned(stranger, third)),
+        Caller(Principal.of_arn(f"the same role in an account outside the organization ({third})" if a.trust == "org"
+                                else f"a principal of a third account ({third})", stranger), (ADMIN,), pinned(stranger, third)),
         Caller(Principal.of_service("ec2.amazonaws.com"), (), {}),
         Caller(Principal.of_service("lambda.amazonaws.com"), (), {}),
     ]

@@ -67,14 +67,17 @@ def filename(side: Side) -> str:
     return f"account-{side}.yaml"
 
 
-def load(templates: Mapping[Side, Mapping[str, Any]], config: Config, partition: str) -> TemplateSet:
-    """Roles and policies of both templates. Raises UnresolvableError on values it cannot resolve."""
+def load(templates: Mapping[Side, Mapping[str, Any]], config: Config, partition: str,
+         names: Mapping[Side, str] | None = None) -> TemplateSet:
+    """Roles and policies of both templates. Raises UnresolvableError on values it cannot resolve.
+    ``names``: the file names findings use (default ``account-a.yaml``, ``account-b.yaml``)."""
     roles: list[Role] = []
     policies: list[PolicyDoc] = []
     unsupported: list[str] = []
     for side in SIDES:
         account = config.account_a if side == "a" else config.account_b
-        side_roles, side_policies, side_unsupported = _read(side, templates[side], partition, account.id, account.region)
+        where = (names or {}).get(side, filename(side))
+        side_roles, side_policies, side_unsupported = _read(side, templates[side], partition, account.id, account.region, where)
         roles += side_roles
         policies += side_policies
         unsupported += side_unsupported
@@ -82,8 +85,7 @@ def load(templates: Mapping[Side, Mapping[str, Any]], config: Config, partition:
 
 
 def _read(side: Side, template: Mapping[str, Any], partition: str, account: str,
-          region: str) -> tuple[list[Role], list[PolicyDoc], list[str]]:
-    where = filename(side)
+          region: str, where: str) -> tuple[list[Role], list[PolicyDoc], list[str]]:
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         raise UnresolvableError(f"{where}: has no Resources")

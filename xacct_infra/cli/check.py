@@ -39,8 +39,8 @@ def check(ctx: click.Context, *, config_path: str, fmt: str, partition: str | No
 
     started = time.perf_counter()
     cfg = config_mod.load(config_path)
-    documents = check_mod.read_dir(template_dir) if template_dir else check_mod.rendered(cfg)
-    report = check_mod.run(cfg, documents, partition=partition)
+    files = check_mod.read_dir(template_dir, cfg) if template_dir else check_mod.rendered_files(cfg)
+    report = check_mod.run_files(cfg, files, partition=partition)
     elapsed = time.perf_counter() - started
     if fmt == "json":
         click.echo(json.dumps({**report.to_dict(), "seconds": round(elapsed, 3)}, indent=2))

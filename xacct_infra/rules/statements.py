@@ -61,7 +61,8 @@ def _broad(resource: str) -> str:
 
 class TrustPrincipalNotWildcard(Rule):
     id = "XI1003"
-    description = "Trust policies never admit \"*\" (or a wildcard principal), and never use NotPrincipal in an Allow"
+    description = ("Trust policies never admit \"*\" (or a wildcard principal) unless narrowed to an organization "
+                   "(aws:PrincipalOrgID/PrincipalOrgPaths) and to an instance-role ARN (aws:PrincipalArn); never NotPrincipal in an Allow")
 
     def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
         out = []
@@ -72,8 +73,25 @@ class TrustPrincipalNotWildcard(Rule):
                 out.append(self.finding(st, "Allow with NotPrincipal trusts everyone not listed"))
             principal = st.body.get("Principal")
             values = [principal] if isinstance(principal, str) else [v for vs in (principal or {}).values() for v in strings(vs)]
-            out += [self.finding(st, f"principal {v!r} is a wildcard: anyone could assume this role") for v in values if "*" in v or "?" in v]
+            wild = [v for v in values if "*" in v or "?" in v]
+            if wild and not (_has(st, _ORG_KEYS) and _has(st, ("aws:principalarn",))):
+                out += [self.finding(st, f"principal {v!r} is a wildcard: anyone could assume this role (only an organization-wide "
+                                         "trust narrowed by aws:PrincipalOrgID/PrincipalOrgPaths and aws:PrincipalArn may use it)")
+                        for v in wild]
         return out
+
+
+_ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
+
+
+def _has(st: StatementAt, keys: tuple[str, ...]) -> bool:
+    """A condition that must hold on one of ``keys`` (not IfExists, not ForAllValues: both pass without the key)."""
+    condition = st.body.get("Condition", {})
+    if not isinstance(condition, dict):
+        return False
+    return any((operator in _NARROWING_OPERATORS or operator.startswith("ForAnyValue:")) and not operator.endswith("IfExists")
+               and isinstance(names, dict) and any(k.lower() in keys for k in names)
+               for operator, names in condition.items())
 
 
 class AccountRootNeedsPrincipalCondition(Rule):
