@@ -75,9 +75,7 @@ class TrustPrincipalNotWildcard(Rule):
             values = [principal] if isinstance(principal, str) else [v for vs in (principal or {}).values() for v in strings(vs)]
             wild = [v for v in values if "*" in v or "?" in v]
             if wild and not (_has(st, _ORG_KEYS) and _has(st, ("aws:principalarn",))):
-                out += [self.finding(st, f"principal {v!r} is a wildcard: anyone could assume this role (only an organization-wide "
-                                         "trust narrowed by aws:PrincipalOrgID/PrincipalOrgPaths and aws:PrincipalArn may use it)")
-                        for v in wild]
+                out += [self.finding(st, f"principal {v!r} is a wildcard: anyone could assume this role") for v in wild]
         return out
 
 
