@@ -214,11 +214,91 @@ def bench_templates() -> None:
     print(f"{statistics.median(runs):.3f} s   (reference from RESEARCH.md: CDK synth of the same stacks ~5.6 s warm)")
 
 
+def scale_config(tables: int, consumers: int) -> str:
+    org = consumers > 10  # a list of more than a dozen or so consumers does not fit the trust quota
+    text = f"""
+[account_a]
+id = "{A_ID}"
+region = "us-east-1"
+profile = "owner"
+managed_policies_quota = 20
+{'trust = "org"' if org else ''}
+{'org_id = "o-a1b2c3d4e5"' if org else ''}
+"""
+    # write-only tables: 1,000 read-write tables need more than IAM's 20 managed policies per role
+    # (templates says so, with the numbers); write grants carry no index statement.
+    text += "".join(f'[[account_a.tables]]\nname = "keystore-shard-{i:04d}"\naccess = "write"\n' for i in range(tables))
+    text += "".join(f'[[account_b]]\nname = "team{i}"\nid = "{400000000000 + i}"\nregion = "us-east-1"\nprofile = "team{i}"\n'
+                    for i in range(consumers))
+    return text
+
+
+def bench_scale_templates() -> None:
+    from xacct_infra import config, render
+
+    print("\n## `templates` at scale (write tables; in process: load + validate + render every file; and the whole process)")
+    print(f"{'tables':>8}{'consumers':>11}{'trust':>7}{'files':>7}{'A bytes':>10}{'in-process':>12}{'process':>10}{'growth':>8}")
+    work = Path(tempfile.mkdtemp(prefix="xacct-scale-"))
+    base = None
+    for tables, consumers in ((1, 1), (10, 1), (100, 1), (1000, 1), (1, 10), (1, 100), (1, 500)):
+        text = scale_config(tables, consumers)
+        path = work / f"t{tables}-c{consumers}.toml"
+        path.write_text(text)
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rendered = render.render(config.load(path))
+            runs.append(time.perf_counter() - start)
+        inproc = statistics.median(runs)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "xacct_infra", "templates", "--config", str(path), "--out", str(work / path.stem)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        whole = time.perf_counter() - start
+        base = base or inproc
+        trust = "org" if consumers > 10 else "roles"
+        print(f"{tables:>8}{consumers:>11}{trust:>7}{len(rendered):>7}{len(rendered[0].body.encode()):>10,}"
+              f"{inproc * 1000:>10.1f}ms{whole:>9.2f}s{inproc / base:>7.1f}x")
+
+
+def bench_consumers_deploy(counts: tuple[int, ...] = (1, 5, 10)) -> None:
+    """Deploy of N consumer stacks with one command (4 at a time) and a StackSet over N accounts."""
+    from xacct_infra.local import Emulator
+
+    print("\n## Many consumers on the local emulator (each command a fresh process)")
+    print(f"{'N':>4}{'deploy --account-b (N stacks)':>32}{'per stack':>11}{'StackSet over N accounts':>27}")
+    emulator = Emulator().start()
+    env = {**os.environ, **emulator.env()}
+    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    emulator.client("cloudformation", "us-east-1", emulator.mint(A_ID)).list_stacks()  # warm the lazy load
+    work = Path(tempfile.mkdtemp(prefix="xacct-consumers-"))
+    for n in counts:
+        emulator.reset()
+        emulator.add_profile("owner", A_ID, "us-east-1")
+        for i in range(n):
+            emulator.add_profile(f"team{i}", str(400000000000 + i), "us-east-1")
+        path = work / f"c{n}.toml"
+        path.write_text(scale_config(1, n))
+        elapsed, rc = timed([sys.executable, "-m", "xacct_infra", "deploy", "--account-b", "--yes", "--config", str(path)], env)
+        assert rc == 0, f"deploy of {n} consumers exited {rc}"
+        accounts = ",".join(str(500000000000 + i) for i in range(n))
+        ss_elapsed, rc = timed([sys.executable, "-m", "xacct_infra", "deploy", "--account-b", "--stackset", "--consumer", "team0",
+                                "--accounts", accounts, "--profile", "team0", "--config", str(path)], env)
+        ss = f"{ss_elapsed:.2f}s" if rc == 0 else f"failed ({rc})"
+        print(f"{n:>4}{elapsed:>31.2f}s{elapsed / n:>10.2f}s{ss:>27}")
+    emulator.stop()
+
+
 def main() -> None:
+    import logging
+
+    logging.disable(logging.WARNING)  # the size warnings of the 1,000-table config are expected here
     print("# xacct-infra benchmarks")
     bench_templates()
+    bench_scale_templates()
     bench_detection()
     bench_deploy()
+    bench_consumers_deploy()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -178,6 +179,10 @@ class Config:
 
     def access_roles(self) -> tuple[AccessRole, ...]:
         """Account A's roles, main role first, then one per consumer group in config order."""
+        return self._access_roles
+
+    @cached_property
+    def _access_roles(self) -> tuple[AccessRole, ...]:
         a = self.account_a
         groups: dict[str, list[AccountB]] = {}
         for b in self.consumers:
@@ -194,7 +199,11 @@ class Config:
         return tuple(out)
 
     def access_role_for(self, consumer: AccountB) -> AccessRole:
-        return next(r for r in self.access_roles() if consumer in r.consumers)
+        return self._role_of_group[consumer.group]
+
+    @cached_property
+    def _role_of_group(self) -> dict[str, AccessRole]:
+        return {r.group: r for r in self._access_roles}
 
     def for_consumer(self, consumer: AccountB) -> Config:
         """The config as one consumer sees it: Account A narrowed to that consumer's role and

@@ -48,9 +48,13 @@ def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
     """
     rendered = [Rendered("a", f"account-a.{fmt}", template_body(config, "a", fmt))]
     limits.check_body(rendered[0].body, rendered[0].filename, config.account_a.artifact_bucket, config.source)
-    by_body: dict[str, list[AccountB]] = {}
+    # Consumers whose template inputs are equal share a template: render each distinct one once.
+    by_inputs: dict[str, list[AccountB]] = {}
     for b in config.consumers:
-        by_body.setdefault(template_body(config, "b", fmt, b), []).append(b)
+        by_inputs.setdefault(config.digest("b", b), []).append(b)
+    by_body: dict[str, list[AccountB]] = {}
+    for consumers in by_inputs.values():
+        by_body.setdefault(template_body(config, "b", fmt, consumers[0]), []).extend(consumers)
     for body, consumers in by_body.items():
         name = f"account-b.{fmt}" if len(by_body) == 1 else f"account-b-{consumers[0].name}.{fmt}"
         rendered.append(Rendered("b", name, body, tuple(c.name for c in consumers)))
