@@ -60,7 +60,8 @@ def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | 
 def _spec(cfg: config_mod.Config, side: Side, termination_protection: bool = True) -> StackSpec:
     return StackSpec(side=side.name, account_id=side.account_id, stack_name=side.stack_name,
                      template_body=render.template_body(cfg, side.key, consumer=side.consumer),
-                     termination_protection=termination_protection)
+                     termination_protection=termination_protection,
+                     consumer=side.consumer.name if side.consumer and len(cfg.consumers) > 1 else "")
 
 
 def _deployer(side: Side, guard: bool = True, *, reporter: Any = None, clock: Any = None) -> Deployer:
@@ -90,6 +91,8 @@ def aws_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def side_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--consumer", multiple=True, metavar="NAME",
+                     help="Only these [[account_b]] consumers (name or account id); repeatable.")(f)
     f = click.option("--all", "all_", is_flag=True, help="Both stacks (A first; destroy: B first).")(f)
     f = click.option("--account-b", "b", is_flag=True, help="Account B's instance-role stack.")(f)
     f = click.option("--account-a", "a", is_flag=True, help="Account A's access-role stack.")(f)
@@ -110,7 +113,6 @@ def _interactive() -> bool:
 @click.option("--termination-protection/--no-termination-protection", default=True, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Give up waiting after this long (the stack keeps going).")
 @click.option("--continue-rollback", is_flag=True, help="Recover a stack in UPDATE_ROLLBACK_FAILED, then deploy.")
-@click.option("--consumer", multiple=True, metavar="NAME", help="Only these [[account_b]] consumers (name or account id); repeatable.")
 @click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Consumer stacks deployed at once.")
 @click.option("--stackset", is_flag=True, help="With --account-b: deploy B's template as a StackSet to many accounts.")
 @click.option("--accounts", metavar="ID,ID...", help="StackSet targets (self-managed).")
@@ -133,7 +135,9 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
             raise UsageError("--accounts/--org-unit/--regions go with --account-b --stackset")
         from xacct_infra.cli.stackset import deploy_stackset
 
-        deploy_stackset(cfg, profile=profile, region=region, endpoint_url=endpoint_url, accounts=accounts, org_units=org_units,
+        if len(consumer) > 1:
+            raise UsageError("--stackset deploys one consumer template: pass at most one --consumer")
+        deploy_stackset(cfg, consumer=consumer[0] if consumer else None, profile=profile, region=region, endpoint_url=endpoint_url, accounts=accounts, org_units=org_units,
                         regions=regions, max_concurrent=max_concurrent_percentage, failure_tolerance=failure_tolerance_percentage,
                         timeout=timeout, output=output)
         return
@@ -290,8 +294,8 @@ def _confirm(question: str) -> bool:
 @click.option("--wait", is_flag=True, help="If an operation is running, follow it until it ends.")
 @click.option("--events", default=5, show_default=True, type=click.IntRange(min=0), help="How many recent events to show.")
 @click.pass_context
-def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None,
-           endpoint_url: str | None, wait: bool, events: int) -> None:
+def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[str, ...], profile: str | None,
+           region: str | None, endpoint_url: str | None, wait: bool, events: int) -> None:
     """Show each stack's status, recent events and drift against the config.
 
     Exit 0 when every chosen stack is deployed, stable and matches the config; 1 otherwise.
@@ -300,7 +304,7 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     if not (a or b):
         all_ = True
     healthy = True
-    for side in _sides(cfg, a, b, all_, profile, region, endpoint_url):
+    for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer):
         deployer = _deployer(side)
         spec = _spec(cfg, side)
         with aws.translate_errors(side.target):
@@ -335,11 +339,11 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Turn termination protection off first; delete even without the ownership tag.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS")
-def destroy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None, endpoint_url: str | None,
+def destroy(*, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[str, ...], profile: str | None, region: str | None, endpoint_url: str | None,
             yes: bool, force: bool, timeout: float | None) -> None:
     """Delete a stack (asks first; refuses while termination protection is on unless --force)."""
     cfg = config_mod.load(config_path)
-    for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, order=("b", "a")):
+    for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, order=("b", "a"), consumers=consumer):
         if not yes:
             if not _interactive():
                 raise UsageError(f"refusing to delete {side.stack_name} without --yes in a non-interactive run")

@@ -27,15 +27,15 @@ def _split(value: str | None, pattern: re.Pattern[str], flag: str) -> tuple[str,
     return items
 
 
-def deploy_stackset(cfg: config_mod.Config, *, profile: str | None, region: str | None, endpoint_url: str | None,
+def deploy_stackset(cfg: config_mod.Config, *, consumer: str | None, profile: str | None, region: str | None, endpoint_url: str | None,
                     accounts: str | None, org_units: tuple[str, ...], regions: str | None, max_concurrent: int,
                     failure_tolerance: int, timeout: float | None, output: str) -> None:
-    b = cfg.account_b
+    b = cfg.consumer(consumer) if consumer else cfg.account_b
     for ou in org_units:
         if not _OU.fullmatch(ou):
             raise UsageError(f"--org-unit: {ou!r} is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)")
     spec = StackSetSpec(
-        name=b.stack_name, template_body=render.template_body(cfg, "b"),
+        name=b.stack_name, template_body=render.template_body(cfg, "b", consumer=b),
         regions=_split(regions, _REGION, "--regions") or (b.region,),
         accounts=_split(accounts, _ACCOUNT, "--accounts"), org_units=org_units,
         tags=((OWNER_TAG, f"account_b-stackset:{b.stack_name}"),),

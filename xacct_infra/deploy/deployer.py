@@ -63,6 +63,13 @@ class StackSpec:
     template_body: str
     tags: tuple[tuple[str, str], ...] = ()
     termination_protection: bool = True
+    consumer: str = ""  # set when the config has several consumers: commands in messages name it
+
+    @property
+    def selector(self) -> str:
+        """The flags that pick this stack on the command line (for the commands messages suggest)."""
+        flag = f"--{self.side.replace('_', '-')}"
+        return f"{flag} --consumer {self.consumer}" if self.consumer else flag
 
     @property
     def owner_tag(self) -> tuple[str, str]:
@@ -261,7 +268,7 @@ class Deployer:
                 raise StackUnusable(
                     f"{spec.stack_name}: UPDATE_ROLLBACK_FAILED: a resource could not be rolled back"
                     f"{self._root_cause_suffix(stack['StackId'])}; fix it, then run: "
-                    f"xacct-infra deploy --{spec.side.replace('_', '-')} --continue-rollback")
+                    f"xacct-infra deploy {spec.selector} --continue-rollback")
             self.cfn.continue_update_rollback(StackName=stack["StackId"], ClientRequestToken=f"xacct-continue-{self.new_id()}")
             stack = self._wait(spec, stack["StackId"], self._event_baseline(stack["StackId"]), deadline,
                                operation="continue-rollback", judge=False)
@@ -430,10 +437,10 @@ class Deployer:
                 if deadline.expired():
                     raise DeployTimeout(
                         f"{spec.stack_name}: still {status} after --timeout; CloudFormation keeps going. "
-                        f"Re-attach with: xacct-infra status --{spec.side.replace('_', '-')} --wait")
+                        f"Re-attach with: xacct-infra status {spec.selector} --wait")
             except KeyboardInterrupt:
                 detach = Interrupted(f"{spec.stack_name}: detached; CloudFormation is still working on it. "
-                                     f"Re-attach with: xacct-infra status --{spec.side.replace('_', '-')} --wait")
+                                     f"Re-attach with: xacct-infra status {spec.selector} --wait")
                 if cancelled or operation not in ("create", "update"):
                     raise detach from None
                 cancelled = True
