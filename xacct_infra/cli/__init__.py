@@ -14,9 +14,30 @@ from xacct_infra.errors import ExitCode, XacctError
 
 log = logging.getLogger("xacct_infra")
 
+# Commands are imported when used, so `xacct-infra templates` never loads the deployer, the
+# checker or boto3, and `deploy` does not load the checker (start-up time is most of a no-op).
+_COMMANDS = {
+    "templates": "templates:templates", "check": "check:check",
+    "deploy": "deploy:deploy", "status": "deploy:status", "destroy": "deploy:destroy",
+    "credentials": "creds:credentials_cmd", "exec": "creds:exec_cmd", "profile": "creds:profile_cmd", "verify": "creds:verify_cmd",
+    "local": "local:local",
+}
+
 
 class _Group(click.Group):
-    """Catches the one exception root once, prints one line, exits with its code."""
+    """Loads commands lazily; catches the one exception root once, prints one line, exits with its code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        import importlib
+
+        module, attr = _COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(f"xacct_infra.cli.{module}"), attr)
+        return command if isinstance(command, click.Command) else None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -57,23 +78,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-def _register() -> None:
-    from xacct_infra.cli import check, deploy, local, templates
-
-    cli.add_command(templates.templates)
-    cli.add_command(check.check)
-    cli.add_command(deploy.deploy)
-    cli.add_command(deploy.status)
-    cli.add_command(deploy.destroy)
-    cli.add_command(local.local)
-
-    from xacct_infra.cli import creds
-
-    for command in (creds.credentials_cmd, creds.exec_cmd, creds.profile_cmd, creds.verify_cmd):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
