@@ -138,7 +138,8 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
         if len(consumer) > 1:
             raise UsageError("--stackset deploys one consumer template: pass at most one --consumer")
         deploy_stackset(cfg, consumer=consumer[0] if consumer else None, profile=profile, region=region, endpoint_url=endpoint_url,
-                        accounts=accounts, org_units=org_units, regions=regions, max_concurrent=max_concurrent_percentage, failure_tolerance=failure_tolerance_percentage,
+                        accounts=accounts, org_units=org_units, regions=regions, max_concurrent=max_concurrent_percentage,
+                        failure_tolerance=failure_tolerance_percentage,
                         timeout=timeout, output=output)
         return
     sides = _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer)
