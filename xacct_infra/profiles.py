@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Literal
 
 from xacct_infra.config import AccountA
 from xacct_infra.errors import UsageError
+from xacct_infra.files import atomic_write
 
 DEFAULT_NAME = "xacct-account-a"
 CREDENTIAL_SOURCES = ("Ec2InstanceMetadata", "EcsContainer", "Environment")
@@ -154,14 +154,4 @@ def _backup(path: Path, now: datetime) -> Path:
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text, mode=mode, newline="")

@@ -6,14 +6,13 @@ sends, so a deployed stack can never come from a stale file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from xacct_infra import limits
 from xacct_infra.config import AccountB, Config
+from xacct_infra.files import atomic_write
 from xacct_infra.stacks import AccountATemplate, AccountBTemplate
 
 Side = Literal["a", "b"]
@@ -99,7 +98,7 @@ def write(out_dir: Path, rendered: list[Rendered]) -> list[str]:
         item = next((r for r in rendered if str(out_dir / r.filename) == name), None)
         if item is None:  # an orphan: removed after the new files are in place (below)
             continue
-        _atomic_write(out_dir / item.filename, item.body)
+        atomic_write(out_dir / item.filename, item.body)
         written.append(name)
     for path in orphans(out_dir, rendered):
         path.unlink()
@@ -107,15 +106,3 @@ def write(out_dir: Path, rendered: list[Rendered]) -> list[str]:
     return written
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
