@@ -163,6 +163,9 @@ def guard_account(sess: boto3.Session, target: Target, expected: str, side: str)
 def session_from_keys(access_key_id: str, secret_access_key: str, session_token: str, region: str) -> boto3.Session:
     """A session with explicit (temporary) credentials, e.g. the ones obtained by assuming a role."""
     import boto3
+    import botocore.session
 
-    return boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
-                         aws_session_token=session_token, region_name=region)
+    core = botocore.session.Session()
+    core.register_component("data_loader", _shared_loader())
+    core.set_credentials(access_key_id, secret_access_key, session_token)
+    return boto3.Session(botocore_session=core, region_name=region)
