@@ -22,7 +22,7 @@ class FakeStackSets:
         self.results: list[dict] = []
         self.started = 0.0
 
-    def describe_stack_set(self, StackSetName: str) -> dict:  # noqa: N803
+    def describe_stack_set(self, StackSetName: str) -> dict:
         self.calls.append(("describe_stack_set", {}))
         if self.stack_set is None:
             raise client_error("StackSetNotFoundException", "not found", "DescribeStackSet")
@@ -41,7 +41,7 @@ class FakeStackSets:
         self.started = self.clock.t
         return {"OperationId": "op-1"}
 
-    def describe_stack_set_operation(self, StackSetName: str, OperationId: str) -> dict:  # noqa: N803
+    def describe_stack_set_operation(self, StackSetName: str, OperationId: str) -> dict:
         self.calls.append(("describe_stack_set_operation", {}))
         done = self.clock.t - self.started >= self.running_for
         failed = any(r["Status"] == "FAILED" for r in self.results)
