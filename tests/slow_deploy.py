@@ -39,7 +39,61 @@ def fake_deployer(side: object, guard: bool = True, **_: object) -> Deployer:
     return Deployer(cfn, clock=clock, reporter=LineReporter(sys.stderr))
 
 
+class RelayedClock(FakeClock):
+    """Fake time; each poll also gives the CLI's interrupt relay a chance to deliver Ctrl-C."""
+
+    def __init__(self, relay_clock: object) -> None:
+        super().__init__()
+        self.relay_clock = relay_clock
+
+    def sleep(self, seconds: float) -> None:
+        self.relay_clock.sleep(0.02)  # type: ignore[attr-defined]  # raises KeyboardInterrupt when relayed
+        self.t += seconds
+
+
+CONSUMERS = """
+[account_a]
+id = "111111111111"
+region = "us-east-1"
+[[account_a.tables]]
+name = "keystore"
+access = "read"
+[[account_b]]
+name = "one"
+id = "222222222222"
+region = "us-east-1"
+[[account_b]]
+name = "two"
+id = "333333333333"
+region = "us-east-1"
+[[account_b]]
+name = "three"
+id = "444444444444"
+region = "us-east-1"
+"""
+
+
+def fake_consumer_deployer(side: object, guard: bool = True, *, reporter: object = None, clock: object = None) -> Deployer:
+    fake_clock = RelayedClock(clock)
+    cfn = FakeCloudFormation(fake_clock)
+    stack = side.stack_name  # type: ignore[attr-defined]
+    value = f"account_b:{side.account_id}:{stack}"  # type: ignore[attr-defined]
+    cfn.add_stack(stack, "UPDATE_COMPLETE", template="old", protection=True, tags=[{"Key": OWNER_TAG, "Value": value}])
+    cfn.on_execute = [Step(1, "UPDATE_IN_PROGRESS", "InstanceRole", "UPDATE_IN_PROGRESS"), Step(10**6, "UPDATE_COMPLETE")]
+    cfn.on_cancel = [Step(2, "UPDATE_ROLLBACK_COMPLETE")]
+    return Deployer(cfn, clock=fake_clock, reporter=reporter)  # type: ignore[arg-type]
+
+
 if __name__ == "__main__":
-    deploy_cli._deployer = fake_deployer  # type: ignore[assignment]
-    sys.argv = ["xacct-infra", "deploy", "--account-a", "--yes", "--config", str(ROOT / "xacct.toml")]
+    if "--consumers" in sys.argv:
+        import tempfile
+        from pathlib import Path
+
+        path = Path(tempfile.mkdtemp(prefix="xacct-slow-")) / "xacct.toml"
+        path.write_text(CONSUMERS)
+        deploy_cli._deployer = fake_consumer_deployer  # type: ignore[assignment]
+        sys.argv = ["xacct-infra", "deploy", "--account-b", "--yes", "--jobs", "2", "--config", str(path)]
+    else:
+        deploy_cli._deployer = fake_deployer  # type: ignore[assignment]
+        sys.argv = ["xacct-infra", "deploy", "--account-a", "--yes", "--config", str(ROOT / "xacct.toml")]
     main()

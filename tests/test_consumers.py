@@ -173,3 +173,21 @@ def test_templates_removes_consumer_files_no_longer_generated(run, write_config,
     result = run("templates", "--config", str(one), "--out", str(out))
     assert "account-b-s.yaml\tremoved" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == ["account-a.yaml", "account-b.yaml"]
+
+
+def test_a_single_narrowed_consumer_uses_its_own_role_everywhere(run, write_config) -> None:
+    text = MINIMAL.replace('access = "read"', 'access = "read-write"') + '[[account_b.tables]]\nname = "keystore"\naccess = "read"\n'
+    cfg = config.loads(text)
+    assert cfg.select(None).account_a.role_arn == "arn:aws:iam::111111111111:role/xacct-access-222222222222"
+    path = write_config(text)
+    profile = run("profile", "--config", str(path))
+    assert "role_arn = arn:aws:iam::111111111111:role/xacct-access-222222222222" in profile.stdout
+    assert run("check", "--config", str(path)).exit_code == 0
+
+
+@pytest.mark.parametrize(("first", "second"), [("a-b", "aB"), ("team", "TEAM")])
+def test_group_names_that_would_name_the_same_role_are_refused(run, write_config, tmp_path, first, second) -> None:
+    text = A + consumer("x", "222222222222", f'group = "{first}"\n') + consumer("y", "333333333333", f'group = "{second}"\n')
+    result = run("templates", "--config", str(write_config(text)), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "account_b[1].group" in result.stderr and "same Account A role" in result.stderr
+    assert "Traceback" not in result.stderr

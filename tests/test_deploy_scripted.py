@@ -92,7 +92,7 @@ def test_noop_reconciles_termination_protection_without_a_change_set(deployer, c
 
 
 def test_changed_tags_alone_trigger_an_update(deployer, cfn) -> None:
-    cfn.add_stack("xacct-account-a", "CREATE_COMPLETE", template=BODY, tags=[], protection=True)
+    cfn.add_stack("xacct-account-a", "CREATE_COMPLETE", template=BODY, tags=[*OWNED, {"Key": "team", "Value": "old"}], protection=True)
     cfn.on_execute = [Step(0, "UPDATE_COMPLETE")]
     assert deployer.deploy(SPEC).outcome == "updated"
     assert cfn.call("create_change_set")["ChangeSetType"] == "UPDATE"
@@ -175,6 +175,36 @@ def test_outputs_are_returned_and_missing_outputs_are_none(deployer, cfn) -> Non
     cfn2 = FakeCloudFormation(FakeClock())
     cfn2.outputs = None
     assert Deployer(cfn2, clock=FakeClock()).deploy(SPEC).outputs is None
+
+
+def test_a_healthy_stack_we_did_not_create_is_refused_unless_adopted(deployer, cfn) -> None:
+    cfn.add_stack("xacct-account-a", "UPDATE_COMPLETE", template="someone else's", tags=[{"Key": "team", "Value": "x"}])
+    with pytest.raises(StackUnusable, match="--adopt"):
+        deployer.deploy(SPEC)
+    assert "create_change_set" not in cfn.names()
+    cfn.on_execute = [Step(0, "UPDATE_COMPLETE")]
+    assert deployer.deploy(SPEC, DeployOptions(adopt=True)).outcome == "updated"
+    assert {"Key": OWNER_TAG, "Value": "account_a:111111111111:xacct-account-a"} in cfn.call("create_change_set")["Tags"]
+
+
+def test_ctrl_c_while_the_change_set_is_being_made_leaves_nothing_behind(deployer, cfn, clock) -> None:
+    cfn.change_set_result = ("CREATE_PENDING", "")
+    clock.interrupt_at = [2]
+    with pytest.raises(KeyboardInterrupt):
+        deployer.deploy(SPEC)
+    assert cfn.change_sets == {}
+    assert all(s.deleted for s in cfn.all_stacks), "the empty REVIEW_IN_PROGRESS stack is removed too"
+
+
+def test_an_error_at_the_prompt_leaves_no_change_set(deployer, cfn) -> None:
+    cfn.add_stack("xacct-account-a", "UPDATE_COMPLETE", template="old", tags=OWNED, protection=True)
+
+    def ctrl_c(question: str) -> bool:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        deployer.deploy(SPEC, DeployOptions(confirm=ctrl_c))
+    assert cfn.change_sets == {} and "execute_change_set" not in cfn.names()
 
 
 # ---------------------------------------------------------------- issue 4: when things go wrong

@@ -46,3 +46,20 @@ def test_second_sigint_detaches_and_says_how_to_reattach() -> None:
     assert proc.returncode == 130
     assert "detached" in err and "xacct-infra status --account-a --wait" in err
     assert "Traceback" not in err
+
+
+def test_sigint_during_parallel_consumer_deploys_cancels_each_and_starts_no_more() -> None:
+    proc = start("--consumers")
+    read_until(proc, "InstanceRole AWS::IAM::Role UPDATE_IN_PROGRESS")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    rows = {line.split("\t")[0].strip(): line for line in out.splitlines()}
+    assert sorted(rows) == ["one", "three", "two"]
+    interrupted = [name for name, line in rows.items() if "\tINTERRUPTED\t" in line]
+    assert interrupted, out  # the running ones were cancelled (rollback followed) ...
+    assert all("UPDATE_ROLLBACK_COMPLETE" in rows[name] for name in interrupted)
+    not_started = [name for name, line in rows.items() if "\tNOT STARTED\t" in line]
+    assert len(interrupted) + len(not_started) == 3  # ... and the queued one never started
+    assert "cancelling the update (CancelUpdateStack)" in err
+    assert "Traceback" not in err

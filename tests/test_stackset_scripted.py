@@ -92,3 +92,26 @@ def test_failed_instances_are_reported_with_their_reasons_and_fail_the_run() -> 
     assert "1 of 2 instance(s) failed" in str(err.value) and "AWSCloudFormationStackSetExecutionRole" in str(err.value)
     assert [(i.account, i.status) for i in err.value.result.instances] == [("333333333333", "SUCCEEDED"), ("444444444444", "FAILED")]
     assert any("444444444444 us-east-1 FAILED" in line for line in reporter.lines)
+
+
+def test_a_failed_template_update_is_not_hidden_by_a_later_successful_operation() -> None:
+    clock = FakeClock()
+    fake = FakeStackSets(clock)
+    fake.stack_set = {"PermissionModel": "SELF_MANAGED", "TemplateBody": "old", "Tags": []}
+    fake.instances = [{"Account": "333333333333", "Region": "us-east-1", "Status": "CURRENT"}]
+    fake.results = [{"Account": "333333333333", "Region": "us-east-1", "Status": "FAILED", "StatusReason": "Role exists"}]
+    fake.update_stack_set = lambda **kw: fake.calls.append(("update_stack_set", kw)) or {"OperationId": "op-u"}  # type: ignore[attr-defined]
+    with pytest.raises(StackSetFailed, match="Role exists"):
+        deployer(fake, clock).deploy(StackSetSpec("s", "new", ("us-east-1",), accounts=("333333333333", "444444444444")))
+    assert "create_stack_instances" not in dict(fake.calls), "no further operation after a failed one"
+
+
+def test_only_missing_account_region_pairs_are_requested() -> None:
+    clock = FakeClock()
+    fake = FakeStackSets(clock)
+    fake.stack_set = {"PermissionModel": "SELF_MANAGED", "TemplateBody": "body", "Tags": []}
+    fake.instances = [{"Account": "333333333333", "Region": "us-east-1", "Status": "CURRENT"}]
+    fake.results = [{"Account": "x", "Region": "y", "Status": "SUCCEEDED"}]
+    deployer(fake, clock).deploy(StackSetSpec("s", "body", ("us-east-1", "eu-west-1"), accounts=("333333333333", "444444444444")))
+    requests = sorted((tuple(kw["Accounts"]), tuple(kw["Regions"])) for name, kw in fake.calls if name == "create_stack_instances")
+    assert requests == [(("333333333333",), ("eu-west-1",)), (("444444444444",), ("us-east-1", "eu-west-1"))]

@@ -109,7 +109,7 @@ def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partiti
     """
     if len(config.consumers) == 1:
         docs: dict[tpl.Side, Mapping[str, Any]] = {"a": files["account-a"], "b": files["account-b"]}
-        return run(config, docs, partition=partition, parliament=parliament)
+        return run(config.for_consumer(config.account_b), docs, partition=partition, parliament=parliament, full=config)
     stems = layout(config)
     if config.account_a.trust == "roles":
         passes = list(config.consumers)

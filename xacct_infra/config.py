@@ -209,7 +209,7 @@ class Config:
         """The config as one consumer sees it: Account A narrowed to that consumer's role and
         grants, and that consumer as the only Account B. Single-consumer code (credentials,
         verify, the access sweep) runs on it unchanged."""
-        if self.consumers == (consumer,):
+        if self.consumers == (consumer,) and not consumer.group:
             return self
         return Config(account_a=self.access_role_for(consumer).account, consumers=(consumer,), source=self.source)
 
@@ -218,7 +218,7 @@ class Config:
         if name:
             return self.for_consumer(self.consumer(name))
         if len(self.consumers) == 1:
-            return self
+            return self.for_consumer(self.consumers[0])
         raise UsageError(f"{self.source} has {len(self.consumers)} consumers; choose one with --consumer NAME "
                          f"({', '.join(b.name for b in self.consumers)}) or set XACCT_CONSUMER")
 
@@ -405,6 +405,10 @@ class _Validator:
                                     "give each consumer its own name" + ("" if what == "name" else f" or {what}"))
                 seen[ident] = i
             if b.group:
+                clash = next((g for g in group_first if g != b.group and (g.lower() == b.group.lower() or _camel(g) == _camel(b.group))), None)
+                if clash is not None:
+                    raise self.fail(f"{key(i)}.group", f"{b.group!r} and {clash!r} would name the same Account A role "
+                                    "(IAM role names ignore case); choose distinct group names")
                 if len(f"{a.role_name}-{b.group}") > 64:
                     raise self.fail(f"{key(i)}.group", f"makes the Account A role name {a.role_name}-{b.group!r} longer than IAM's 64 characters")
                 if b.group in group_first:

@@ -106,6 +106,9 @@ class Verifier:
         b = self.config.account_b
         identity = self.source_sts.get_caller_identity()
         account, arn = str(identity["Account"]), str(identity["Arn"])
+        if self.config.account_a.trust == "org":  # any account of the organization may be a consumer
+            self._add("caller is in Account B", "ok", f"{arn} (organization-wide trust: any member account)")
+            return arn
         if account != b.id:
             self._add("caller is in Account B", "FAIL", f"credentials are {arn} in account {account}, not account_b.id {b.id}: "
                       "run on a host with Account B's instance role, or pass --profile")

@@ -95,3 +95,17 @@ def test_child_env_sets_every_credential_variable() -> None:
     assert env == {"PATH": "/bin", "AWS_ENDPOINT_URL": "u", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
                    "AWS_SESSION_TOKEN": "TOK", "AWS_SECURITY_TOKEN": "TOK", "AWS_CREDENTIAL_EXPIRATION": "2030-01-01T00:00:00Z",
                    "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def test_debug_logging_never_prints_the_assumed_credentials(emulated) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "xacct_infra", "--debug", "credentials", "--config", str(emulated.config),
+                           "--profile", "instance", "--format", "json"], capture_output=True, text=True, check=False)
+    import json
+
+    assert proc.returncode == 0, proc.stderr
+    creds = json.loads(proc.stdout)
+    assert "DEBUG" in proc.stderr  # debug logging is on ...
+    assert creds["SecretAccessKey"] not in proc.stderr and creds["SessionToken"] not in proc.stderr  # ... and holds no secret

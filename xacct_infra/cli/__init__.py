@@ -74,8 +74,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Exit codes: 0 ok, 1 failed, 2 usage/config/credentials error, 130 interrupted.
     """
     ctx.meta["xacct.debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    # Only our own logger goes to DEBUG: botocore's debug log prints whole responses, and an
+    # AssumeRole response holds the secret key and session token.
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 

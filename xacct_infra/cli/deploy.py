@@ -113,6 +113,7 @@ def _interactive() -> bool:
 @click.option("--termination-protection/--no-termination-protection", default=True, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Give up waiting after this long (the stack keeps going).")
 @click.option("--continue-rollback", is_flag=True, help="Recover a stack in UPDATE_ROLLBACK_FAILED, then deploy.")
+@click.option("--adopt", is_flag=True, help="Take over an existing stack of that name that xacct-infra did not create.")
 @click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Consumer stacks deployed at once.")
 @click.option("--stackset", is_flag=True, help="With --account-b: deploy B's template as a StackSet to many accounts.")
 @click.option("--accounts", metavar="ID,ID...", help="StackSet targets (self-managed).")
@@ -122,7 +123,7 @@ def _interactive() -> bool:
 @click.option("--failure-tolerance-percentage", type=click.IntRange(0, 100), default=0, show_default=True)
 def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None, endpoint_url: str | None,
            plan_only: bool, yes: bool, output: str, termination_protection: bool, timeout: float | None,
-           continue_rollback: bool, consumer: tuple[str, ...], jobs: int, stackset: bool, accounts: str | None, org_units: tuple[str, ...], regions: str | None,
+           continue_rollback: bool, adopt: bool, consumer: tuple[str, ...], jobs: int, stackset: bool, accounts: str | None, org_units: tuple[str, ...], regions: str | None,
            max_concurrent_percentage: int, failure_tolerance_percentage: int) -> None:
     """Deploy Account A's and/or Account B's stack through a change set.
 
@@ -146,20 +147,23 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
     specs = {side.label: _spec(cfg, side, termination_protection) for side in sides}
     for side in sides:  # what CloudFormation would refuse, refused before any change
         check_size(specs[side.label].template_body, side.name, side.artifact_bucket)
-    opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback,
+    opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback, adopt=adopt,
                          confirm=None if (yes or plan_only or not _interactive()) else _confirm)
     results: dict[str, Any] = {}
     a_sides = [s for s in sides if s.key == "a"]
     b_sides = [s for s in sides if s.key == "b"]
+    if len(b_sides) > 1 and opts.confirm is not None:  # refused before anything is touched
+        raise UsageError(f"{len(b_sides)} consumer stacks deploy in parallel and cannot each ask: pass --yes, or --plan first")
     for side in a_sides + (b_sides if len(b_sides) == 1 else []):
         results[side.label] = _deploy_one(cfg, side, specs[side.label], opts, output)
     if len(b_sides) > 1:
-        if opts.confirm is not None:
-            raise UsageError(f"{len(b_sides)} consumer stacks deploy in parallel and cannot each ask: pass --yes, or --plan first")
         results.update(_deploy_parallel(cfg, b_sides, specs, opts, output, jobs))
     if output == "json":
         click.echo(json.dumps(results, indent=2, sort_keys=True))
-    if any(entry.get("outcome") == "FAILED" for entry in results.values()):
+    codes = {entry.get("exit_code") for entry in results.values()}
+    if ExitCode.INTERRUPTED in codes:
+        click.get_current_context().exit(int(ExitCode.INTERRUPTED))
+    if codes - {None}:  # one row per consumer says what failed; exit 1 if any did
         click.get_current_context().exit(int(ExitCode.FAILED))
 
 
@@ -189,16 +193,21 @@ def _deploy_parallel(cfg: config_mod.Config, sides: list[Side], specs: dict[str,
     results: dict[str, Any] = {}
 
     def run(side: Side) -> dict[str, Any]:
+        row = {"stack": side.stack_name, "account": side.account_id}
+        if relay.count:  # Ctrl-C came before this consumer started: do not start it
+            return {**row, "outcome": "NOT STARTED", "error": "interrupted before it started", "exit_code": int(ExitCode.INTERRUPTED)}
         reporter = LineReporter(prefix=f"[{side.consumer.name if side.consumer else side.label}] ")
         try:
             return _deploy_one(cfg, side, specs[side.label], opts, output, reporter=reporter, clock=relay.clock())
         except XacctError as exc:
-            return {"stack": side.stack_name, "account": side.account_id, "outcome": "FAILED", "error": str(exc),
-                    "exit_code": int(exc.exit_code)}
+            outcome = "INTERRUPTED" if exc.exit_code == ExitCode.INTERRUPTED else "FAILED"
+            return {**row, "outcome": outcome, "error": str(exc), "exit_code": int(exc.exit_code)}
+        except KeyboardInterrupt:  # relayed while no stack operation was running (e.g. making the change set)
+            return {**row, "outcome": "INTERRUPTED", "error": "interrupted; nothing was executed", "exit_code": int(ExitCode.INTERRUPTED)}
         except Exception as exc:  # an AWS error in one consumer must not hide the others
             if not type(exc).__module__.startswith("botocore"):
                 raise
-            return {"stack": side.stack_name, "account": side.account_id, "outcome": "FAILED", "error": f"AWS: {exc}", "exit_code": 1}
+            return {**row, "outcome": "FAILED", "error": f"AWS: {exc}", "exit_code": int(ExitCode.FAILED)}
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="xacct-deploy")
     futures = {side.label: pool.submit(run, side) for side in sides}
@@ -210,15 +219,10 @@ def _deploy_parallel(cfg: config_mod.Config, sides: list[Side], specs: dict[str,
                     break
                 except TimeoutError:
                     continue
-    except KeyboardInterrupt:
-        relay.interrupt()
-        try:
-            for label, future in futures.items():
-                results[label] = future.result()
-        except KeyboardInterrupt:
-            relay.interrupt()
-            for label, future in futures.items():
-                results[label] = future.result()
+                except KeyboardInterrupt:
+                    # first Ctrl-C: every running deploy cancels; a second one: they detach
+                    relay.interrupt()
+                    click.echo("xacct-infra: interrupt: cancelling running deploys; press Ctrl-C again to detach", err=True)
     finally:
         pool.shutdown(wait=True)
     if output == "text":

@@ -24,6 +24,11 @@ def local() -> None:
     """Run xacct-infra against a local AWS emulator (moto server on 127.0.0.1)."""
 
 
+def instance_profile(cfg: config_mod.Config, b: config_mod.AccountB) -> str:
+    """The emulated profile that acts as ``b``'s EC2 instance role."""
+    return INSTANCE_PROFILE if len(cfg.consumers) == 1 else f"{INSTANCE_PROFILE}-{b.name}"
+
+
 def _prepare(cfg_path: str, workdir: Path | None = None) -> tuple[object, config_mod.Config, Path]:
     try:
         from xacct_infra import local as emu
@@ -31,10 +36,11 @@ def _prepare(cfg_path: str, workdir: Path | None = None) -> tuple[object, config
         raise UsageError(f"the local emulator needs moto: pip install 'xacct-infra[local]' ({exc})") from None
     cfg = config_mod.load(cfg_path)
     emulator = emu.Emulator().start()
-    a, b = cfg.account_a, cfg.account_b
+    a = cfg.account_a
     emulator.add_profile(a.profile or "default", a.id, a.region)
-    emulator.add_profile(b.profile or "default", b.id, b.region)
-    emulator.add_profile(INSTANCE_PROFILE, b.id, b.region, role_name=b.role_name, role_path=b.role_path)
+    for b in cfg.consumers:
+        emulator.add_profile(b.profile or "default", b.id, b.region)
+        emulator.add_profile(instance_profile(cfg, b), b.id, b.region, role_name=b.role_name, role_path=b.role_path)
     emu.create_sample_data(emulator, a.id, a.region, [t.name for t in a.tables])
     # KMS key ids cannot be chosen: create one per configured key and point a copy of the config at them.
     text = Path(cfg_path).read_text()
@@ -64,16 +70,17 @@ def demo(*, config_path: str) -> None:
     click.echo(f"Created in Account A with the API: tables {', '.join(t.name for t in a.tables)}"
                f"{'; ' + str(len(a.keys)) + ' KMS key(s)' if a.keys else ''} (config copy: {demo_cfg})", err=True)
     xacct = [sys.executable, "-m", "xacct_infra"]
+    host = ["--profile", instance_profile(cfg, b)] + (["--consumer", b.name] if len(cfg.consumers) > 1 else [])
     steps: list[tuple[str, list[str], dict[str, str]]] = [
         ("Deploy both stacks (A first: B's role may only assume A's role)", ["deploy", "--all", "--yes"], {}),
         ("Deploy again: nothing changed, so no change set is created", ["deploy", "--all", "--yes"], {}),
         ("Status and drift", ["status", "--all"], {}),
         ("On a host in Account B: temporary Account A credentials from the instance role (secrets redacted here)",
-         ["credentials", "--profile", INSTANCE_PROFILE, "--format", "json"], {}),
+         ["credentials", *host, "--format", "json"], {}),
         ("Run a command with them: only its environment holds the credentials",
-         ["exec", "--profile", INSTANCE_PROFILE, "--", sys.executable, "-c", _WHOAMI], {}),
+         ["exec", *host, "--", sys.executable, "-c", _WHOAMI], {}),
         ("Prove the access end to end (the emulator does not enforce IAM: denials are reported as unproven)",
-         ["verify", "--profile", INSTANCE_PROFILE, "--roundtrip", "--emulator"], {}),
+         ["verify", *host, "--roundtrip", "--emulator"], {}),
     ]
     started = time.monotonic()
     try:
@@ -118,8 +125,9 @@ def serve(ctx: click.Context, *, config_path: str) -> None:
     for key, value in emulator.env().items():  # type: ignore[attr-defined]
         click.echo(f"export {key}={shlex.quote(value)}")
     click.echo(f"export XACCT_CONFIG={shlex.quote(str(demo_cfg))}")
-    click.echo(f"# profiles: {cfg.account_a.profile or 'default'} (Account A), {cfg.account_b.profile or 'default'} (Account B), "
-               f"{INSTANCE_PROFILE} (Account B's instance role)")
+    consumers = ", ".join(f"{b.profile or 'default'} and {instance_profile(cfg, b)} (consumer {b.name}: admin and instance role)"
+                          for b in cfg.consumers)
+    click.echo(f"# profiles: {cfg.account_a.profile or 'default'} (Account A); {consumers}")
     click.echo("# serving; press Ctrl-C to stop", err=True)
     try:
         while True:

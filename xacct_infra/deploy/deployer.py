@@ -89,6 +89,7 @@ class DeployOptions:
     confirm: Callable[[str], bool] | None = None  # None: never prompt (non-interactive or --yes)
     timeout: float | None = None
     continue_rollback: bool = False
+    adopt: bool = False  # take over a stack of that name that xacct-infra did not create
 
 
 @dataclass
@@ -143,19 +144,24 @@ class Deployer:
                                 current["StackStatus"] if current else None)
 
         changes = plan_mod.resource_changes(change_set)
-        old = plan_mod.parse_template(None if creating else self._deployed_template(spec.stack_name))
-        added, removed = plan_mod.iam_diff(old, plan_mod.parse_template(spec.template_body))
-        self.reporter.plan(spec.stack_name, changes, added, removed)
-
-        if opts.plan_only:
-            self._delete_change_set(spec, change_set, creating)
-            return DeployResult(spec.stack_name, "planned", changes=changes)
-        if opts.confirm is not None and not opts.confirm(f"Deploy these changes to {spec.stack_name} in {spec.account_id}?"):
-            self._delete_change_set(spec, change_set, creating)
-            raise Declined(f"{spec.stack_name}: not deployed (declined); the change set was deleted")
+        try:
+            old = plan_mod.parse_template(None if creating else self._deployed_template(spec.stack_name))
+            added, removed = plan_mod.iam_diff(old, plan_mod.parse_template(spec.template_body))
+            self.reporter.plan(spec.stack_name, changes, added, removed)
+            if opts.plan_only:
+                self._delete_change_set(spec, change_set, creating)
+                return DeployResult(spec.stack_name, "planned", changes=changes)
+            if opts.confirm is not None and not opts.confirm(f"Deploy these changes to {spec.stack_name} in {spec.account_id}?"):
+                self._delete_change_set(spec, change_set, creating)
+                raise Declined(f"{spec.stack_name}: not deployed (declined); the change set was deleted")
+            since = self._event_baseline(change_set["StackId"])
+        except Declined:
+            raise
+        except BaseException:  # Ctrl-C at the prompt, an AWS error...: never leave the change set behind
+            self._discard(spec, change_set, creating)
+            raise
 
         token = f"xacct-exec-{self.new_id()}"
-        since = self._event_baseline(change_set["StackId"])
         self.cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=change_set["StackId"],
                                     ClientRequestToken=token)
         final = self._wait(spec, change_set["StackId"], since, deadline, operation="create" if creating else "update")
@@ -279,7 +285,11 @@ class Deployer:
                    "ROLLBACK_FAILED": "its creation failed and the rollback failed too",
                    "CREATE_FAILED": "its creation failed",
                    "DELETE_FAILED": "a previous delete failed"}.get(status, "it is waiting for review")
-            if not self._owned(spec, stack) or status == "DELETE_FAILED":
+            if status == "DELETE_FAILED":
+                raise StackUnusable(
+                    f"{spec.stack_name}: DELETE_FAILED: {why}{self._root_cause_suffix(stack['StackId'])}; fix what blocked it, "
+                    f"then remove it with: aws cloudformation delete-stack --stack-name {spec.stack_name} --region <region>")
+            if not self._owned(spec, stack):
                 raise StackUnusable(
                     f"{spec.stack_name}: {status}: {why}, so it cannot be updated; it does not carry xacct-infra's "
                     f"{OWNER_TAG}={spec.owner_tag[1]} tag, so it is left alone; remove it with: "
@@ -294,6 +304,11 @@ class Deployer:
                                 f"aws cloudformation delete-stack --stack-name {spec.stack_name}")
         if status == "DELETE_COMPLETE":
             return None
+        if not self._owned(spec, stack) and not opts.adopt:
+            raise StackUnusable(
+                f"{spec.stack_name}: a stack of that name exists ({status}) but was not created by xacct-infra for this config "
+                f"(no {OWNER_TAG}={spec.owner_tag[1]} tag); deploying would replace its template. Pass --adopt to take it over, "
+                "or set another stack_name in the config")
         return stack
 
     def _has_resources(self, stack_id: str) -> bool:
@@ -326,15 +341,18 @@ class Deployer:
                 return None
             raise
         cs_id = created["Id"]
-        for delay in delays(self.rng):
-            if delay:
-                self.clock.sleep(deadline.clamp(delay))
-            cs = self.cfn.describe_change_set(ChangeSetName=cs_id, StackName=created["StackId"])
-            if cs["Status"] in ("CREATE_COMPLETE", "FAILED"):
-                break
-            if deadline.expired():
-                self.cfn.delete_change_set(ChangeSetName=cs_id, StackName=created["StackId"])
-                raise DeployTimeout(f"{spec.stack_name}: the change set was not ready before --timeout; it was deleted")
+        try:
+            for delay in delays(self.rng):
+                if delay:
+                    self.clock.sleep(deadline.clamp(delay))
+                cs = self.cfn.describe_change_set(ChangeSetName=cs_id, StackName=created["StackId"])
+                if cs["Status"] in ("CREATE_COMPLETE", "FAILED"):
+                    break
+                if deadline.expired():
+                    raise DeployTimeout(f"{spec.stack_name}: the change set was not ready before --timeout; it was deleted")
+        except BaseException:  # timeout, Ctrl-C, an AWS error: the change set must not stay behind
+            self._discard(spec, {"ChangeSetId": cs_id, "StackId": created["StackId"]}, creating)
+            raise
         # Changes are paginated; collect them all so the plan is complete.
         changes = list(cs.get("Changes", []))
         next_token = cs.get("NextToken")
@@ -384,6 +402,13 @@ class Deployer:
         self.reporter.info(f"{spec.stack_name}: template is {len(spec.template_body.encode()):,} bytes; "
                            f"{'uploaded to' if uploaded else 'already in'} {url}")
         return {"TemplateURL": url}
+
+    def _discard(self, spec: StackSpec, cs: dict[str, Any], creating: bool) -> None:
+        """Best-effort cleanup while another error is on its way out (a second Ctrl-C stops it)."""
+        try:
+            self._delete_change_set(spec, cs, creating)
+        except Exception as exc:
+            self.reporter.warning(f"{spec.stack_name}: could not delete change set {cs['ChangeSetId']}: {exc}")
 
     def _delete_change_set(self, spec: StackSpec, cs: dict[str, Any], creating: bool) -> None:
         self.cfn.delete_change_set(ChangeSetName=cs["ChangeSetId"], StackName=cs["StackId"])

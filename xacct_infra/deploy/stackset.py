@@ -112,14 +112,19 @@ class StackSetDeployer:
         existing = self._instances(spec.name)
         wanted = {(a, r) for a in spec.accounts for r in spec.regions}
         if spec.permission_model == "SELF_MANAGED":
-            missing_accounts = sorted({a for a, r in wanted if (a, r) not in existing})
             result.unmanaged = sorted(k for k in existing if k not in wanted)
-            if missing_accounts:
+            # CreateStackInstances takes accounts x regions: group the accounts by the regions they lack,
+            # so only missing account/region pairs are asked for.
+            lacking: dict[tuple[str, ...], list[str]] = {}
+            for account in spec.accounts:
+                regions = tuple(r for r in spec.regions if (account, r) not in existing)
+                if regions:
+                    lacking.setdefault(regions, []).append(account)
+            for regions, accounts in lacking.items():
                 op = self.new_id()
-                op = self.cfn.create_stack_instances(StackSetName=spec.name, Accounts=missing_accounts, Regions=list(spec.regions),
+                op = self.cfn.create_stack_instances(StackSetName=spec.name, Accounts=accounts, Regions=list(regions),
                                                      OperationPreferences=spec.preferences, OperationId=op).get("OperationId", op)
-                self.reporter.info(f"{spec.name}: adding instances in {len(missing_accounts)} account(s) x "
-                                   f"{len(spec.regions)} region(s) (operation {op})")
+                self.reporter.info(f"{spec.name}: adding instances in {len(accounts)} account(s) x {len(regions)} region(s) (operation {op})")
                 self._wait(spec, op, deadline, result)
                 result.outcome = "created" if result.outcome == "created" else "updated"
         else:
@@ -202,9 +207,16 @@ class StackSetDeployer:
             kwargs["NextToken"] = page["NextToken"]
         for inst in instances:
             self.reporter.info(f"{spec.name}: {inst.account} {inst.region} {inst.status}{': ' + inst.reason if inst.reason else ''}")
-        result.instances = sorted(instances, key=lambda i: (i.account, i.region))
-        if status != "SUCCEEDED" and not any(i.status not in ("SUCCEEDED",) for i in instances):
-            result.instances.append(InstanceResult("-", "-", status, f"operation {operation_id} ended {status}"))
+        if status != "SUCCEEDED" and not any(i.status != "SUCCEEDED" for i in instances):
+            instances.append(InstanceResult("-", "-", status, f"operation {operation_id} ended {status}"))
+        # Results of every operation of the run are kept: a later success must not hide an earlier failure.
+        result.instances = sorted(result.instances + instances, key=lambda i: (i.account, i.region))
+        if status != "SUCCEEDED":
+            failed = [i for i in result.instances if i.status not in ("SUCCEEDED", "CURRENT")]
+            worst = failed[0]
+            raise StackSetFailed(f"{spec.name}: operation {operation_id} ended {status}; {len(failed)} of {len(result.instances)} "
+                                 "instance(s) failed; first: "
+                                 f"{worst.account}/{worst.region} {worst.status}: {worst.reason or 'no reason given'}", result)
 
 
 class StackSetFailed(DeployFailed):
