@@ -123,8 +123,8 @@ def _interactive() -> bool:
 @click.option("--failure-tolerance-percentage", type=click.IntRange(0, 100), default=0, show_default=True)
 def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None, endpoint_url: str | None,
            plan_only: bool, yes: bool, output: str, termination_protection: bool, timeout: float | None,
-           continue_rollback: bool, adopt: bool, consumer: tuple[str, ...], jobs: int, stackset: bool, accounts: str | None, org_units: tuple[str, ...], regions: str | None,
-           max_concurrent_percentage: int, failure_tolerance_percentage: int) -> None:
+           continue_rollback: bool, adopt: bool, consumer: tuple[str, ...], jobs: int, stackset: bool, accounts: str | None,
+           org_units: tuple[str, ...], regions: str | None, max_concurrent_percentage: int, failure_tolerance_percentage: int) -> None:
     """Deploy Account A's and/or Account B's stack through a change set.
 
     Idempotent: when the deployed template and tags already match the config, nothing is
