@@ -40,9 +40,9 @@ def test_template_over_one_megabyte_is_refused_even_with_a_bucket() -> None:
     from xacct_infra.deploy.artifacts import check_size
     from xacct_infra.errors import UsageError
 
-    check_size("x" * 1_000_000, "account_a", "bucket")  # at the limit: fine
-    with pytest.raises(UsageError, match="at most 1,000,000"):
-        check_size("x" * 1_000_001, "account_a", "bucket")
+    check_size("x" * 1_048_576, "account_a", "bucket")  # at the limit (1 MB, as `templates` counts it): fine
+    with pytest.raises(UsageError, match="at most 1,048,576"):
+        check_size("x" * 1_048_577, "account_a", "bucket")
 
 
 def test_large_template_is_uploaded_to_a_private_encrypted_bucket_and_deployed(emulator, run, write_config) -> None:

@@ -102,3 +102,17 @@ def test_cfn_lint_with_informational_checks_reports_nothing(case: str) -> None:
     for item in render.render(cfg):
         matches = lint(item.body, config=ManualArgs(include_checks=["I"], regions=[cfg.account_a.region]))
         assert [str(m) for m in matches] == [], item.filename
+
+
+def test_help_and_templates_start_without_loading_aws_or_checker_libraries() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys; from click.testing import CliRunner; from xacct_infra.cli import cli; "
+             "r = CliRunner().invoke(cli, sys.argv[1:]); assert r.exit_code == 0, r.output; "
+             "print(sorted(m for m in ('boto3', 'botocore', 'cfnlint', 'moto', 'troposphere', 'parliament') if m in sys.modules))")
+    help_mods = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, check=True).stdout.strip()
+    assert help_mods == "[]"
+    args = ["templates", "--check", "--config", str(ROOT / "xacct.toml"), "--out", str(ROOT / "templates")]
+    templates_mods = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True).stdout.strip()
+    assert templates_mods == "['troposphere']"

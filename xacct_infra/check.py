@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,23 +56,19 @@ def rendered(config: Config) -> dict[tpl.Side, dict[str, Any]]:
     return {side: json.loads(render.template_body(config, side, "json")) for side in render.SIDES}
 
 
+@lru_cache(maxsize=4)
+def _json_templates(config: Config) -> tuple[render.Rendered, ...]:
+    return tuple(render.render(config, "json"))
+
+
 def layout(config: Config) -> dict[str, str]:
     """Consumer name -> the stem of its Account B template file (``account-b`` or ``account-b-<name>``)."""
-    out = {}
-    for item in render.render(config):
-        for name in item.consumers:
-            out[name] = item.filename.rsplit(".", 1)[0]
-    return out
+    return {name: item.filename.rsplit(".", 1)[0] for item in _json_templates(config) for name in item.consumers}
 
 
 def rendered_files(config: Config) -> dict[str, dict[str, Any]]:
     """Every template ``xacct-infra templates`` would write, as dicts, keyed by file stem."""
-    return {item.filename.rsplit(".", 1)[0]: json.loads(render.template_body(config, item.side, "json", _first(config, item.consumers)))
-            for item in render.render(config)}
-
-
-def _first(config: Config, names: tuple[str, ...]) -> Any:
-    return config.consumer(names[0]) if names else None
+    return {item.filename.rsplit(".", 1)[0]: json.loads(item.body) for item in _json_templates(config)}
 
 
 def read_dir(directory: Path, config: Config | None = None) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from awacs.aws import PolicyDocument, Statement
+from awacs.aws import PolicyDocument
 from troposphere import Sub, encode_to_dict
 
 from xacct_infra import policies
@@ -109,13 +109,6 @@ def check_trust(document: PolicyDocument, a: AccountA, source: str, what: str) -
             f"{source}: {what} is {size:,} characters (counted without whitespace for partition {WORST_PARTITION}) but the "
             f"trust policy quota is {a.trust_policy_quota:,}; shorten role_path/role_name/external_id, or raise the IAM quota "
             "'Role trust policy length' (up to 4,096) and set account_a.trust_policy_quota")
-
-
-def check_inline(statements: Sequence[Statement] | PolicyDocument, region: str, account_id: str, source: str, what: str) -> None:
-    size = chars(statements, region=region, account_id=account_id)
-    if size > INLINE_POLICIES_PER_ROLE:
-        raise TemplateLimitError(f"{source}: {what} is {size:,} characters (counted without whitespace for partition "
-                                 f"{WORST_PARTITION}); IAM allows {INLINE_POLICIES_PER_ROLE:,} of inline policy per role")
 
 
 def check_body(body: str, filename: str, artifact_bucket: str | None, source: str) -> None:

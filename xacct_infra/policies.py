@@ -184,6 +184,3 @@ def _unique(actions: Iterable[Action]) -> tuple[Action, ...]:
         seen.setdefault(action.JSONrepr(), action)
     return tuple(seen.values())
 
-
-def action_names(actions: Sequence[Action]) -> list[str]:
-    return [action.JSONrepr() for action in actions]

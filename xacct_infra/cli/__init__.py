@@ -16,11 +16,17 @@ log = logging.getLogger("xacct_infra")
 
 # Commands are imported when used, so `xacct-infra templates` never loads the deployer, the
 # checker or boto3, and `deploy` does not load the checker (start-up time is most of a no-op).
-_COMMANDS = {
-    "templates": "templates:templates", "check": "check:check",
-    "deploy": "deploy:deploy", "status": "deploy:status", "destroy": "deploy:destroy",
-    "credentials": "creds:credentials_cmd", "exec": "creds:exec_cmd", "profile": "creds:profile_cmd", "verify": "creds:verify_cmd",
-    "local": "local:local",
+_COMMANDS = {  # name: (module:attribute, the one line `--help` shows without importing the module)
+    "templates": ("templates:templates", "Generate the Account A and Account B CloudFormation templates from the config."),
+    "check": ("check:check", "Prove, offline, that the templates allow exactly what the config grants."),
+    "deploy": ("deploy:deploy", "Deploy the stacks through change sets (no-op when nothing changed)."),
+    "status": ("deploy:status", "Show each stack's status, recent events and drift against the config."),
+    "destroy": ("deploy:destroy", "Delete a stack (asks first; refuses while termination protection is on)."),
+    "credentials": ("creds:credentials_cmd", "Print temporary Account A credentials obtained with Account B's identity."),
+    "exec": ("creds:exec_cmd", "Run a command with Account A credentials in its environment only."),
+    "profile": ("creds:profile_cmd", "Print (or --write) an AWS config profile that assumes Account A's role by itself."),
+    "verify": ("creds:verify_cmd", "Prove the access end to end: one row per check."),
+    "local": ("local:local", "Run xacct-infra against a local AWS emulator (make demo)."),
 }
 
 
@@ -30,12 +36,16 @@ class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in _COMMANDS.items()])
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in _COMMANDS:
             return None
         import importlib
 
-        module, attr = _COMMANDS[cmd_name].split(":")
+        module, attr = _COMMANDS[cmd_name][0].split(":")
         command = getattr(importlib.import_module(f"xacct_infra.cli.{module}"), attr)
         return command if isinstance(command, click.Command) else None
 

@@ -57,9 +57,18 @@ def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | 
     return out
 
 
-def _spec(cfg: config_mod.Config, side: Side, termination_protection: bool = True) -> StackSpec:
+def _bodies(cfg: config_mod.Config) -> dict[str, str]:
+    """Template body for Account A ("") and each consumer (by name), each distinct template rendered once."""
+    out: dict[str, str] = {}
+    for item in render.render(cfg):
+        for name in item.consumers if item.side == "b" else ("",):
+            out[name] = item.body
+    return out
+
+
+def _spec(cfg: config_mod.Config, side: Side, bodies: dict[str, str], termination_protection: bool = True) -> StackSpec:
     return StackSpec(side=side.name, account_id=side.account_id, stack_name=side.stack_name,
-                     template_body=render.template_body(cfg, side.key, consumer=side.consumer),
+                     template_body=bodies[side.consumer.name if side.consumer else ""],
                      termination_protection=termination_protection,
                      consumer=side.consumer.name if side.consumer and len(cfg.consumers) > 1 else "")
 
@@ -144,7 +153,8 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
                         timeout=timeout, output=output)
         return
     sides = _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer)
-    specs = {side.label: _spec(cfg, side, termination_protection) for side in sides}
+    bodies = _bodies(cfg)
+    specs = {side.label: _spec(cfg, side, bodies, termination_protection) for side in sides}
     for side in sides:  # what CloudFormation would refuse, refused before any change
         check_size(specs[side.label].template_body, side.name, side.artifact_bucket)
     opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback, adopt=adopt,
@@ -309,9 +319,10 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     if not (a or b):
         all_ = True
     healthy = True
+    bodies = _bodies(cfg)
     for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer):
         deployer = _deployer(side)
-        spec = _spec(cfg, side)
+        spec = _spec(cfg, side, bodies)
         with aws.translate_errors(side.target):
             stack = deployer.describe(side.stack_name)
             if stack is not None and wait and st.is_in_progress(stack["StackStatus"]):
@@ -348,6 +359,7 @@ def destroy(*, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[s
             yes: bool, force: bool, timeout: float | None) -> None:
     """Delete a stack (asks first; refuses while termination protection is on unless --force)."""
     cfg = config_mod.load(config_path)
+    bodies = _bodies(cfg)
     for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, order=("b", "a"), consumers=consumer):
         if not yes:
             if not _interactive():
@@ -356,5 +368,5 @@ def destroy(*, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[s
                 raise UsageError(f"{side.stack_name}: not deleted")
         deployer = _deployer(side)
         with aws.translate_errors(side.target):
-            final = deployer.destroy(_spec(cfg, side), force=force, timeout=timeout)
+            final = deployer.destroy(_spec(cfg, side, bodies), force=force, timeout=timeout)
         click.echo(f"{side.stack_name}\t{'deleted' if final == 'DELETE_COMPLETE' else final}")

@@ -13,9 +13,10 @@ import hashlib
 from typing import Any
 
 from xacct_infra.errors import UsageError
+from xacct_infra.limits import TEMPLATE_BODY_INLINE, TEMPLATE_BODY_S3
 
-INLINE_LIMIT = 51_200  # bytes, TemplateBody in the API call
-S3_LIMIT = 1_000_000  # bytes, TemplateURL
+INLINE_LIMIT = TEMPLATE_BODY_INLINE  # bytes, TemplateBody in the API call
+S3_LIMIT = TEMPLATE_BODY_S3  # bytes, TemplateURL
 
 
 def needs_upload(body: str) -> bool:

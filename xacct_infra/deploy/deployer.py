@@ -20,7 +20,7 @@ from xacct_infra.deploy import status as st
 from xacct_infra.deploy.artifacts import TemplateStore, check_size, needs_upload
 from xacct_infra.deploy.poll import Clock, Deadline, SystemClock, delays
 from xacct_infra.deploy.report import NullReporter, Reporter
-from xacct_infra.errors import ExitCode, UsageError, XacctError
+from xacct_infra.errors import ExitCode, XacctError
 
 log = logging.getLogger(__name__)
 
@@ -528,4 +528,4 @@ def _message(exc: Any) -> str:
     return str(exc.response.get("Error", {}).get("Message", ""))
 
 
-__all__ = ["DeployFailed", "DeployOptions", "DeployResult", "Deployer", "StackSpec", "UsageError"]
+__all__ = ["DeployFailed", "DeployOptions", "DeployResult", "Deployer", "StackSpec"]
