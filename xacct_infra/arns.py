@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 PARTITION_SUB = "${AWS::Partition}"
+# A well-formed KMS key id no config names: what `verify` and `check` probe as "a key not in the config".
+PROBE_KEY_ID = "00000000-0000-4000-8000-000000000000"
 
 _KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}")
 _KEY_ARN = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>.+)")

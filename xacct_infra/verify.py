@@ -36,7 +36,7 @@ ClientFactory = Callable[[str, str], Any]  # (service, region) -> client acting 
 
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 VERIFY_DURATION = 900  # the shortest session STS issues; verify takes seconds
-PROBE_KEY_ID = "00000000-0000-4000-8000-000000000000"
+PROBE_KEY_ID = arns.PROBE_KEY_ID
 PROBE_TABLE = "xacct-verify-not-granted"
 
 CAUSE_PROPAGATION = "IAM propagation still in progress right after a deploy (run verify again in a minute)"

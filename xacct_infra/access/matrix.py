@@ -25,7 +25,7 @@ STS_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
 OTHER_ACTIONS = ("iam:PassRole", "iam:CreateUser", "iam:AttachRolePolicy", "s3:GetObject", "ec2:RunInstances", "sts:AssumeRole")
 PROBE_INDEX = "xacct-probe-index"
 PROBE_STREAM = "2024-01-01T00:00:00.000"
-PROBE_KEY = "00000000-0000-4000-8000-000000000000"
+PROBE_KEY = arns.PROBE_KEY_ID
 THIRD_ACCOUNTS = ("333333333333", "444444444444", "555555555555")
 OTHER_REGIONS = {"aws": ("us-west-2", "eu-central-1"), "aws-cn": ("cn-northwest-1", "cn-north-1"),
                  "aws-us-gov": ("us-gov-east-1", "us-gov-west-1")}
