@@ -44,7 +44,7 @@ def test_check_passes_on_the_committed_full_golden_templates(run) -> None:
 
 @pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
 def test_check_passes_in_every_partition(partition: str) -> None:
-    assert check.run(EXAMPLE, RENDERED, partition=partition, parliament=False).ok
+    assert check.run(EXAMPLE.view(), RENDERED, partition=partition, parliament=False).ok
 
 
 # (case id, edit, [(rule, location words, statement)] that must be among the findings)
@@ -72,7 +72,7 @@ BROKEN: list[tuple[str, Callable[[brk.Templates], None], list[tuple[str, str, st
 
 @pytest.mark.parametrize(("edit", "expected"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN])
 def test_check_fails_naming_the_offending_statement(edit: Callable[[brk.Templates], None], expected: list[tuple[str, str, str]]) -> None:
-    report = check.run(EXAMPLE, broken(edit))
+    report = check.run(EXAMPLE.view(), broken(edit))
     assert not report.ok
     for rule, where, sid in expected:
         hits = [f for f in report.findings if f.rule.startswith(rule) and where in f.location and f.statement == sid]
@@ -80,17 +80,17 @@ def test_check_fails_naming_the_offending_statement(edit: Callable[[brk.Template
 
 
 def test_unexpected_allows_are_listed_one_per_request() -> None:
-    report = check.run(EXAMPLE, broken(brk.dynamodb_star), parliament=False)
+    report = check.run(EXAMPLE.view(), broken(brk.dynamodb_star), parliament=False)
     allows = [f for f in report.findings if f.rule == "access:unexpected-allow"]
     table = "arn:aws:dynamodb:us-east-1:111111111111:table/keystore"
     assert any(f"dynamodb:DeleteTable on {table} by AccessRole session" in f.message for f in allows)
-    granted = {a for a, r in matrix.expected_grants(EXAMPLE, "aws") if r == table}
+    granted = {a for a, r in matrix.expected_grants(EXAMPLE.view(), "aws") if r == table}
     assert len(allows) == len([a for a in matrix.data_actions() if a.startswith("dynamodb:") and a not in granted])
 
 
 def test_external_id_is_required_when_configured() -> None:
     templates = broken(lambda t: trust_condition(t).pop("StringEquals"), check.rendered(FULL))
-    report = check.run(FULL, templates, parliament=False)
+    report = check.run(FULL.view(), templates, parliament=False)
     assert [f.message for f in report.findings if f.rule == "access:unexpected-allow"] == [
         "allows sts:AssumeRole on arn:aws:iam::111111111111:role/xacct/prod/keystore-reader by Account B instance role without the ExternalId, "
         "which the config does not grant"]
@@ -143,7 +143,7 @@ def test_missing_template_dir_is_a_usage_error(run, tmp_path: Path) -> None:
 
 
 def test_expected_grants_come_from_the_config_not_the_template() -> None:
-    grants = matrix.expected_grants(EXAMPLE, "aws")
+    grants = matrix.expected_grants(EXAMPLE.view(), "aws")
     assert ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:111111111111:table/keystore") in grants
     assert ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:111111111111:table/keystore-audit") not in grants
     assert not any("keystore-audit/index" in r for _, r in grants), "indexes = false grants no index access"
@@ -153,7 +153,7 @@ def test_expected_grants_come_from_the_config_not_the_template() -> None:
 def test_sweep_covers_every_awacs_dynamodb_and_kms_action() -> None:
     actions = matrix.data_actions()
     assert len([a for a in actions if a.startswith("dynamodb:")]) > 50 and len([a for a in actions if a.startswith("kms:")]) > 40
-    probes = matrix.data_probes(EXAMPLE, "aws")
+    probes = matrix.data_probes(EXAMPLE.view(), "aws")
     assert "*" in probes
     assert "arn:aws:dynamodb:us-east-1:111111111111:table/keystore-2" in probes  # a neighbour table
     assert "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000000" in probes  # a neighbour key

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import MINIMAL
 from xacct_infra import config
+from xacct_infra.stacks.inputs import digest
 
 KEY = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -22,12 +23,12 @@ def replace(old: str, new: str) -> str:
 
 def test_minimal_config_gets_documented_defaults() -> None:
     cfg = config.loads(MINIMAL)
-    a, b = cfg.account_a, cfg.account_b
+    a, b = cfg.account_a, cfg.consumers[0]
     assert (a.stack_name, a.role_name, a.role_path, a.max_session_duration) == ("xacct-account-a", "xacct-access", "/", 3600)
     assert (b.stack_name, b.role_name, b.role_path) == ("xacct-account-b", "xacct-instance", "/")
     assert a.tables == (config.Table("keystore", "read", True),)
     assert a.keys == () and a.external_id is None and a.profile is None
-    assert a.role_arn == "arn:aws:iam::111111111111:role/xacct-access"
+    assert cfg.view().role.arn == "arn:aws:iam::111111111111:role/xacct-access"
     assert b.role_arn == "arn:aws:iam::222222222222:role/xacct-instance"
 
 
@@ -48,9 +49,9 @@ def test_digest_ignores_comments_profiles_and_order_of_keys() -> None:
     base = config.loads(MINIMAL)
     other = config.loads("# a comment\n" + MINIMAL.replace('region = "us-east-1"\n\n[[', 'region = "us-east-1"\nprofile = "x"\n\n[[', 1))
     assert other.account_a.profile == "x"
-    assert base.digest("a") == other.digest("a") and base.digest("b") == other.digest("b")
+    assert digest(base, "a") == digest(other, "a") and digest(base, "b") == digest(other, "b")
     changed = config.loads(MINIMAL.replace('access = "read"', 'access = "write"'))
-    assert changed.digest("a") != base.digest("a")
+    assert digest(changed, "a") != digest(base, "a")
 
 
 def _with_key(key_id: str) -> str:

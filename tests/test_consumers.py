@@ -43,7 +43,7 @@ def many(n: int, a: str = A) -> str:
 
 def test_single_table_form_still_loads_as_one_consumer_named_by_its_id() -> None:
     cfg = config.loads(MINIMAL)
-    assert len(cfg.consumers) == 1 and cfg.account_b.name == "222222222222"
+    assert len(cfg.consumers) == 1 and cfg.consumers[0].name == "222222222222"
     assert [r.logical_id for r in cfg.access_roles()] == ["AccessRole"]
 
 
@@ -51,24 +51,24 @@ def test_consumers_share_the_main_role_unless_narrowed() -> None:
     cfg = config.loads(A + consumer("payments", "222222222222") + consumer("search", "333333333333")
                        + consumer("reporting", "444444444444", '[[account_b.tables]]\nname = "keystore"\naccess = "read"\n'))
     roles = cfg.access_roles()
-    assert [(r.logical_id, r.account.role_name, [c.name for c in r.consumers]) for r in roles] == [
+    assert [(r.logical_id, r.name, [c.name for c in r.consumers]) for r in roles] == [
         ("AccessRole", "xacct-access", ["payments", "search"]),
         ("AccessRoleReporting", "xacct-access-reporting", ["reporting"])]
-    reporting = roles[1].account
+    reporting = roles[1]
     assert reporting.tables == (config.Table("keystore", "read", True),)
     assert reporting.keys == cfg.account_a.keys, "what a narrowed consumer does not list it gets as Account A grants it"
-    view = cfg.for_consumer(cfg.consumer("reporting"))
-    assert view.account_a.role_arn == "arn:aws:iam::111111111111:role/xacct-access-reporting"
-    assert view.consumers == (cfg.consumer("444444444444"),)
+    view = cfg.view("reporting")
+    assert view.role.arn == "arn:aws:iam::111111111111:role/xacct-access-reporting"
+    assert view.consumer == cfg.consumer("444444444444") and view.role is roles[1]
 
 
-def test_select_needs_a_consumer_name_when_there_are_several() -> None:
+def test_view_needs_a_consumer_name_when_there_are_several() -> None:
     cfg = config.loads(many(2))
     with pytest.raises(UsageError, match="choose one with --consumer NAME"):
-        cfg.select(None)
-    assert cfg.select("team1").account_b.id == "300000000001"
+        cfg.view(None)
+    assert cfg.view("team1").consumer.id == "300000000001"
     with pytest.raises(UsageError, match="no consumer named 'nope'"):
-        cfg.select("nope")
+        cfg.view("nope")
 
 
 BAD = [
@@ -178,7 +178,7 @@ def test_templates_removes_consumer_files_no_longer_generated(run, write_config,
 def test_a_single_narrowed_consumer_uses_its_own_role_everywhere(run, write_config) -> None:
     text = MINIMAL.replace('access = "read"', 'access = "read-write"') + '[[account_b.tables]]\nname = "keystore"\naccess = "read"\n'
     cfg = config.loads(text)
-    assert cfg.select(None).account_a.role_arn == "arn:aws:iam::111111111111:role/xacct-access-222222222222"
+    assert cfg.view(None).role.arn == "arn:aws:iam::111111111111:role/xacct-access-222222222222"
     path = write_config(text)
     profile = run("profile", "--config", str(path))
     assert "role_arn = arn:aws:iam::111111111111:role/xacct-access-222222222222" in profile.stdout

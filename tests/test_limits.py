@@ -64,7 +64,7 @@ def test_hundreds_of_tables_fit_in_managed_policies_and_pass_every_gate() -> Non
     assert all(size <= limits.MANAGED_POLICY for size in managed)
     for item in render.render(cfg):
         assert [str(m) for m in lint(item.body, config=ManualArgs(include_checks=["I"], regions=["us-east-1"]))] == [], item.filename
-    report = check.run(cfg, check.rendered(cfg))
+    report = check.run(cfg.view(), check.rendered(cfg))
     assert report.ok, [str(f) for f in report.findings[:5]]
 
 

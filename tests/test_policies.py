@@ -109,8 +109,7 @@ def test_account_b_may_only_assume_the_one_account_a_role() -> None:
 
 def test_role_path_is_part_of_every_role_arn() -> None:
     text = MINIMAL.replace('region = "us-east-1"\n\n[[', 'region = "us-east-1"\nrole_path = "/a/b/"\n\n[[', 1)
-    a = config.loads(text).account_a
-    assert a.role_arn == "arn:aws:iam::111111111111:role/a/b/xacct-access"
+    assert config.loads(text).view().role.arn == "arn:aws:iam::111111111111:role/a/b/xacct-access"
     doc = json.loads(template_body(config.loads(text), "b", "json"))
     res = doc["Resources"]["InstanceRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"]
     assert res == [{"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:role/a/b/xacct-access"}]

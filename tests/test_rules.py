@@ -23,8 +23,8 @@ def findings(rule: Rule, edit: Callable[[brk.Templates], None] | None = None, cf
     templates = copy.deepcopy(check.rendered(cfg))
     if edit:
         edit(templates)
-    ts = tpl.load(templates, cfg, cfg.account_a.partition)  # type: ignore[arg-type]
-    return [f"{f.statement}: {f.message}" for f in rule.validate(ts, cfg)]
+    ts = tpl.load(templates, cfg.view(), cfg.account_a.partition)  # type: ignore[arg-type]
+    return [f"{f.statement}: {f.message}" for f in rule.validate(ts, cfg.view())]
 
 
 def trust_org_condition(t: brk.Templates) -> None:
@@ -120,11 +120,11 @@ def test_parliament_gate(edit: Callable[[brk.Templates], None] | None, issues: l
     templates = copy.deepcopy(check.rendered(EXAMPLE))
     if edit:
         edit(templates)
-    ts = tpl.load(templates, EXAMPLE, "aws")  # type: ignore[arg-type]
+    ts = tpl.load(templates, EXAMPLE.view(), "aws")  # type: ignore[arg-type]
     assert [f.rule.removeprefix("parliament:") for f in parliament_gate.analyze(ts)] == issues
 
 
 def test_parliament_sees_resolved_arns_in_every_partition() -> None:
     for partition in ("aws", "aws-us-gov", "aws-cn"):
-        ts = tpl.load(check.rendered(FULL), FULL, partition)
+        ts = tpl.load(check.rendered(FULL), FULL.view(), partition)
         assert parliament_gate.analyze(ts) == [], partition

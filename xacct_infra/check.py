@@ -18,13 +18,13 @@ from typing import Any
 from xacct_infra import render
 from xacct_infra.access import matrix
 from xacct_infra.access import templates as tpl
-from xacct_infra.config import Config
+from xacct_infra.config import SIDES, Config, ConsumerView, Side
 from xacct_infra.errors import UsageError
 from xacct_infra.findings import Finding
 from xacct_infra.rules import RULES
 from xacct_infra.rules import run as run_rules
 
-Templates = Mapping[tpl.Side, Mapping[str, Any]]
+Templates = Mapping[Side, Mapping[str, Any]]
 
 
 @dataclass
@@ -51,9 +51,9 @@ class Report:
         }
 
 
-def rendered(config: Config) -> dict[tpl.Side, dict[str, Any]]:
+def rendered(config: Config) -> dict[Side, dict[str, Any]]:
     """The templates ``xacct-infra templates`` would write, as dicts."""
-    return {side: json.loads(render.template_body(config, side, "json")) for side in render.SIDES}
+    return {side: json.loads(render.template_body(config, side, "json")) for side in SIDES}
 
 
 @lru_cache(maxsize=4)
@@ -97,7 +97,7 @@ def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partiti
               parliament: bool = True) -> Report:
     """Check every template of a config, one consumer at a time.
 
-    Each pass is one consumer's view (Config.for_consumer) over Account A's template and that
+    Each pass is one consumer's view (Config.view_of) over Account A's template and that
     consumer's template: its instance role may assume its own Account A role and nothing else,
     every Account A role keeps exactly its own grants, and no principal outside the design
     gets in. With trust = "roles" every consumer gets a pass (the trust policy lists each);
@@ -105,8 +105,8 @@ def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partiti
     by its own principals).
     """
     if len(config.consumers) == 1:
-        docs: dict[tpl.Side, Mapping[str, Any]] = {"a": files["account-a"], "b": files["account-b"]}
-        return run(config.for_consumer(config.account_b), docs, partition=partition, parliament=parliament, full=config)
+        docs: dict[Side, Mapping[str, Any]] = {"a": files["account-a"], "b": files["account-b"]}
+        return run(config.view_of(config.consumers[0]), docs, partition=partition, parliament=parliament)
     stems = layout(config)
     if config.account_a.trust == "roles":
         passes = list(config.consumers)
@@ -115,9 +115,9 @@ def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partiti
     reports = []
     for consumer in passes:
         stem = stems[consumer.name]
-        view = config.for_consumer(consumer)
+        view = config.view_of(consumer)
         docs = {"a": files["account-a"], "b": files[stem]}
-        reports.append((consumer.name, run(view, docs, partition=partition, parliament=parliament, full=config,
+        reports.append((consumer.name, run(view, docs, partition=partition, parliament=parliament,
                                            names={"a": "account-a.yaml", "b": f"{stem}.yaml"})))
     return _merge(config, reports)
 
@@ -140,16 +140,16 @@ def _merge(config: Config, reports: list[tuple[str, Report]]) -> Report:
     return Report(config.source, first.partition, first.rules, sweep, findings, first.parliament)
 
 
-def run(config: Config, templates: Templates, *, partition: str | None = None, parliament: bool = True,
-        full: Config | None = None, names: Mapping[tpl.Side, str] | None = None) -> Report:
-    part = partition or config.account_a.partition
-    ts = tpl.load(templates, config, part, names)
-    sweep = matrix.sweep(config, ts, full)
-    findings = run_rules(RULES, ts, config)
+def run(view: ConsumerView, templates: Templates, *, partition: str | None = None, parliament: bool = True,
+        names: Mapping[Side, str] | None = None) -> Report:
+    part = partition or view.owner.partition
+    ts = tpl.load(templates, view, part, names)
+    sweep = matrix.sweep(view, ts)
+    findings = run_rules(RULES, ts, view)
     version = ""
     if parliament:
         from xacct_infra.rules import parliament as gate
 
         findings += gate.analyze(ts)
         version = gate.version()
-    return Report(config.source, part, [(r.id, r.description) for r in RULES], sweep, findings + sweep.findings, version)
+    return Report(view.config.source, part, [(r.id, r.description) for r in RULES], sweep, findings + sweep.findings, version)

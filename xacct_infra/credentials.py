@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, NoReturn
 
 from xacct_infra import aws
-from xacct_infra.config import AccountA
+from xacct_infra.config import AccountA, ConsumerView
 from xacct_infra.errors import ExitCode, UsageError, XacctError
 
 log = logging.getLogger(__name__)
@@ -117,32 +117,33 @@ def default_session_name(user: str | None = None, host: str | None = None) -> st
 # --------------------------------------------------------------------------- assume
 
 
-def assume(sts: Any, account_a: AccountA, *, duration: int, session_name: str) -> TemporaryCredentials:
-    """Assume Account A's role with ``sts`` (a client holding the caller's credentials)."""
+def assume(sts: Any, view: ConsumerView, *, duration: int, session_name: str) -> TemporaryCredentials:
+    """Assume the consumer's Account A role with ``sts`` (a client holding the caller's credentials)."""
     import botocore.exceptions
 
-    params: dict[str, Any] = {"RoleArn": account_a.role_arn, "RoleSessionName": session_name, "DurationSeconds": duration}
+    account_a = view.owner
+    params: dict[str, Any] = {"RoleArn": view.role.arn, "RoleSessionName": session_name, "DurationSeconds": duration}
     if account_a.external_id:
         params["ExternalId"] = account_a.external_id
-    log.debug("AssumeRole %s as session %s for %d s (external id: %s)", account_a.role_arn, session_name, duration,
+    log.debug("AssumeRole %s as session %s for %d s (external id: %s)", view.role.arn, session_name, duration,
               "yes" if account_a.external_id else "no")
     try:
         response = sts.assume_role(**params)
     except botocore.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in aws.EXPIRED_CODES | aws.REJECTED_CODES:
             raise  # about the caller's own credentials: aws.translate_errors explains those
-        raise explain_assume_error(exc, account_a, duration) from None
+        raise explain_assume_error(exc, view, duration) from None
     creds = response["Credentials"]
     return TemporaryCredentials(access_key_id=creds["AccessKeyId"], secret_access_key=creds["SecretAccessKey"],
                                 session_token=creds["SessionToken"], expiration=creds["Expiration"],
                                 assumed_role_arn=response["AssumedRoleUser"]["Arn"], region=account_a.region)
 
 
-def explain_assume_error(exc: Any, account_a: AccountA, duration: int) -> XacctError:
+def explain_assume_error(exc: Any, view: ConsumerView, duration: int) -> XacctError:
     """One line naming the likely cause. Only codes and ARNs are quoted, never AWS's free text."""
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-    role = account_a.role_arn
+    account_a, role = view.owner, view.role.arn
     if code == "AccessDenied":
         caller = re.search(r"User: (arn:\S+)", message)
         who = caller.group(1) if caller else "the caller"

@@ -20,7 +20,7 @@ from awacs.aws import PolicyDocument
 from troposphere import Sub, encode_to_dict
 
 from xacct_infra import policies
-from xacct_infra.config import AccountA
+from xacct_infra.config import AccessRole, AccountA
 from xacct_infra.errors import TemplateLimitError
 from xacct_infra.intrinsics import Context, resolve
 
@@ -53,14 +53,15 @@ class Packed:
     managed: tuple[PolicyDocument, ...] = ()
 
 
-def pack_access(a: AccountA, *, managed_quota: int | None = None, source: str = "xacct.toml") -> Packed:
+def pack_access(role: AccessRole, *, managed_quota: int | None = None, source: str = "xacct.toml") -> Packed:
     """The access grants as one inline policy when they fit (the common case, unchanged
     output), else the inline policy filled first and the rest in managed policies."""
-    whole = policies.access_policy(a)
+    a = role.owner
+    whole = policies.access_policy(role)
     if chars(whole, region=a.region, account_id=a.id) <= INLINE_POLICIES_PER_ROLE:
         return Packed(whole)
     quota = a.managed_policies_quota if managed_quota is None else managed_quota
-    bins = _pack(a, policies.access_grants(a))
+    bins = _pack(a, policies.access_grants(role))
     needed = len(bins) - 1
     if needed > quota:
         total = sum(b.overhead + b.used for b in bins)

@@ -29,7 +29,7 @@ from awacs.aws import (
 from troposphere import Sub
 
 from xacct_infra import arns
-from xacct_infra.config import AccountA, AccountB, Key, Table
+from xacct_infra.config import AccessRole, AccountA, Key, Table
 
 P = arns.PARTITION_SUB
 VERSION = "2012-10-17"
@@ -88,38 +88,39 @@ class AccessGrant:
                          Resource=list(self.resources if resources is None else resources))
 
 
-def access_grants(a: AccountA) -> list[AccessGrant]:
+def access_grants(role: AccessRole) -> list[AccessGrant]:
     """DynamoDB and KMS grants on exactly the configured tables, indexes and keys.
 
     One statement per access level, listing every resource at that level, so the policy
     reads like the config and stays small (IAM counts policy characters).
     """
+    a = role.owner
     grants: list[AccessGrant] = []
     for access in ("read", "write", "read-write"):
-        tables = [t for t in a.tables if t.access == access]
+        tables = [t for t in role.tables if t.access == access]
         if tables:
             grants.append(AccessGrant(f"DynamoDB{_SIDS[access]}", table_actions(tables[0]), tuple(table_resource(a, t) for t in tables)))
-    indexed = [t for t in a.tables if t.indexes and t.can_read]
+    indexed = [t for t in role.tables if t.indexes and t.can_read]
     if indexed:
         grants.append(AccessGrant("DynamoDBIndexRead", INDEX_READ, tuple(index_resource(a, t) for t in indexed)))
     for access in ("decrypt", "encrypt", "encrypt-decrypt"):
-        keys = [k for k in a.keys if k.access == access]
+        keys = [k for k in role.keys if k.access == access]
         if keys:
             grants.append(AccessGrant(f"KMS{_SIDS[access]}", key_actions(keys[0]), tuple(key_resource(a, k) for k in keys)))
     return grants
 
 
-def access_policy(a: AccountA) -> PolicyDocument:
+def access_policy(role: AccessRole) -> PolicyDocument:
     """All of :func:`access_grants` in one document (what a role holds when it fits inline)."""
-    return document([g.statement() for g in access_grants(a)])
+    return document([g.statement() for g in access_grants(role)])
 
 
 def document(statements: list[Statement]) -> PolicyDocument:
     return PolicyDocument(Version=VERSION, Statement=statements)
 
 
-def account_a_trust_policy(a: AccountA, b: AccountB | Sequence[AccountB]) -> PolicyDocument:
-    """Who may assume an Account A role.
+def account_a_trust_policy(role: AccessRole) -> PolicyDocument:
+    """Who may assume an Account A role: the consumers of ``role``.
 
     ``trust = "roles"``: each consumer account's root as principal, narrowed to the
     consumers' instance roles by ``ArnEquals aws:PrincipalArn``. Trusting the root with a
@@ -133,7 +134,7 @@ def account_a_trust_policy(a: AccountA, b: AccountB | Sequence[AccountB]) -> Pol
     ``aws:PrincipalOrgPaths``) whose ARN is an instance role of the consumers' path and name
     (``ArnLike aws:PrincipalArn arn:<partition>:iam::*:role/<path><name>``).
     """
-    consumers = [b] if isinstance(b, AccountB) else list(b)
+    a, consumers = role.owner, role.consumers
     equals: dict[str, Any] = {}
     if a.external_id:
         equals["sts:ExternalId"] = a.external_id
@@ -171,11 +172,11 @@ def ec2_trust_policy() -> PolicyDocument:
         Action=[sts.AssumeRole])])
 
 
-def assume_account_a_policy(a: AccountA) -> PolicyDocument:
-    """Account B's only permission: sts:AssumeRole on the one Account A role ARN."""
+def assume_account_a_policy(role: AccessRole) -> PolicyDocument:
+    """A consumer's only permission: sts:AssumeRole on the one Account A role ARN."""
     return PolicyDocument(Version=VERSION, Statement=[Statement(
         Sid="AssumeAccountARole", Effect=Allow, Action=[sts.AssumeRole],
-        Resource=[Sub(arns.role_arn(P, a.id, a.role_path, a.role_name))])])
+        Resource=[Sub(arns.role_arn(P, role.owner.id, role.path, role.name))])])
 
 
 def _unique(actions: Iterable[Action]) -> tuple[Action, ...]:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from xacct_infra.config import AccountA
+from xacct_infra.config import ConsumerView
 from xacct_infra.errors import UsageError
 from xacct_infra.files import atomic_write
 
@@ -40,10 +40,11 @@ class WriteResult:
     backup: Path | None
 
 
-def settings(account_a: AccountA, *, duration: int, session_name: str,
+def settings(view: ConsumerView, *, duration: int, session_name: str,
              credential_source: str = "Ec2InstanceMetadata") -> dict[str, str]:
     """The profile's keys, in the order they are written."""
-    out = {"role_arn": account_a.role_arn, "credential_source": credential_source, "region": account_a.region}
+    account_a = view.owner
+    out = {"role_arn": view.role.arn, "credential_source": credential_source, "region": account_a.region}
     if account_a.external_id:
         out["external_id"] = account_a.external_id
     out["duration_seconds"] = str(duration)

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 from xacct_infra import limits
-from xacct_infra.config import AccountB, Config
+from xacct_infra.config import Config, Consumer, Side
 from xacct_infra.files import atomic_write
-from xacct_infra.stacks import AccountATemplate, AccountBTemplate
+from xacct_infra.stacks import AccountATemplate, ConsumerTemplate
+from xacct_infra.stacks.inputs import digest
 
-Side = Literal["a", "b"]
 Format = Literal["yaml", "json"]
-SIDES: tuple[Side, ...] = ("a", "b")
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,8 @@ class Rendered:
     consumers: tuple[str, ...] = ()  # for Account B templates: the consumers it is for
 
 
-def template_body(config: Config, side: Side, fmt: Format = "yaml", consumer: AccountB | None = None) -> str:
-    builder = AccountATemplate(config) if side == "a" else AccountBTemplate(config, consumer)
+def template_body(config: Config, side: Side, fmt: Format = "yaml", consumer: Consumer | None = None) -> str:
+    builder = AccountATemplate(config) if side == "a" else ConsumerTemplate(config, consumer)
     template = builder.build()
     if fmt == "json":
         return str(template.to_json(indent=2, sort_keys=True)) + "\n"
@@ -48,10 +47,10 @@ def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
     rendered = [Rendered("a", f"account-a.{fmt}", template_body(config, "a", fmt))]
     limits.check_body(rendered[0].body, rendered[0].filename, config.account_a.artifact_bucket, config.source)
     # Consumers whose template inputs are equal share a template: render each distinct one once.
-    by_inputs: dict[str, list[AccountB]] = {}
+    by_inputs: dict[str, list[Consumer]] = {}
     for b in config.consumers:
-        by_inputs.setdefault(config.digest("b", b), []).append(b)
-    by_body: dict[str, list[AccountB]] = {}
+        by_inputs.setdefault(digest(config, "b", b), []).append(b)
+    by_body: dict[str, list[Consumer]] = {}
     for consumers in by_inputs.values():
         by_body.setdefault(template_body(config, "b", fmt, consumers[0]), []).extend(consumers)
     for body, consumers in by_body.items():

@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any, Literal
 
 from xacct_infra import arns
-from xacct_infra.config import Config, Key, Table
+from xacct_infra.config import ConsumerView, Key, Table
 from xacct_infra.credentials import AssumeRoleError, TemporaryCredentials, assume
 from xacct_infra.errors import UsageError
 
@@ -67,7 +67,7 @@ class Options:
 
 @dataclass
 class Verifier:
-    config: Config
+    view: ConsumerView
     source_sts: Any  # STS client with the caller's (Account B's) credentials
     clients_for: Callable[[TemporaryCredentials], ClientFactory]
     sleep: Callable[[float], None] = time.sleep
@@ -79,8 +79,7 @@ class Verifier:
     # ----------------------------------------------------------------- driver
 
     def run(self, opts: Options) -> list[Row]:
-        a = self.config.account_a
-        check_options(self.config, opts)  # refuse before any call
+        check_options(self.view, opts)  # refuse before any call
         caller = self._caller()
         creds = self._assume(opts, caller) if caller else None
         if creds is None:
@@ -88,8 +87,8 @@ class Verifier:
             return self.rows
         clients = self.clients_for(creds)
         self._acts_in_a(clients)
-        schemas = {t.name: self._table(clients, t) for t in a.tables}
-        for key in a.keys:
+        schemas = {t.name: self._table(clients, t) for t in self.view.role.tables}
+        for key in self.view.role.keys:
             self._key(clients, key)
         self._negatives(clients, opts)
         if opts.roundtrip:
@@ -103,10 +102,10 @@ class Verifier:
     # ----------------------------------------------------------------- identity and assume
 
     def _caller(self) -> str | None:
-        b = self.config.account_b
+        b = self.view.consumer
         identity = self.source_sts.get_caller_identity()
         account, arn = str(identity["Account"]), str(identity["Arn"])
-        if self.config.account_a.trust == "org":  # any account of the organization may be a consumer
+        if self.view.owner.trust == "org":  # any account of the organization may be a consumer
             self._add("caller is in Account B", "ok", f"{arn} (organization-wide trust: any member account)")
             return arn
         if account != b.id:
@@ -117,8 +116,8 @@ class Verifier:
         return arn
 
     def _assume(self, opts: Options, caller: str) -> TemporaryCredentials | None:
-        a, b = self.config.account_a, self.config.account_b
-        check = f"assume {a.role_arn}"
+        b = self.view.consumer
+        check = f"assume {self.view.role.arn}"
         if not _is_role(caller, b.role_name):
             # The trust policy admits exactly B's instance role; waiting would not help.
             self._add(check, "FAIL", f"trust policy / principal mismatch: Account A's role trusts only {b.role_arn}, "
@@ -128,7 +127,7 @@ class Verifier:
         while True:
             attempts += 1
             try:
-                creds = assume(self.source_sts, a, duration=VERIFY_DURATION, session_name=opts.session_name)
+                creds = assume(self.source_sts, self.view, duration=VERIFY_DURATION, session_name=opts.session_name)
             except AssumeRoleError as exc:
                 remaining = opts.wait - (self.monotonic() - started)
                 if exc.code == "AccessDenied" and remaining > 0:
@@ -147,7 +146,7 @@ class Verifier:
             return creds
 
     def _acts_in_a(self, clients: ClientFactory) -> None:
-        a = self.config.account_a
+        a = self.view.owner
         identity = clients("sts", a.region).get_caller_identity()
         if str(identity["Account"]) != a.id:
             self._add("credentials act in Account A", "FAIL", f"they act in account {identity['Account']}, not account_a.id {a.id}")
@@ -158,7 +157,7 @@ class Verifier:
 
     def _table(self, clients: ClientFactory, table: Table) -> list[dict[str, str]] | None:
         """DescribeTable (and a GetItem probe for read access). Returns the key schema with types."""
-        a = self.config.account_a
+        a = self.view.owner
         ddb = clients("dynamodb", a.region)
         arn = arns.table_arn(a.partition, a.region, a.id, table.name)
         check = f"dynamodb:DescribeTable {table.name}"
@@ -189,7 +188,7 @@ class Verifier:
         return schema
 
     def _key(self, clients: ClientFactory, key: Key) -> None:
-        a = self.config.account_a
+        a = self.view.owner
         arn = arns.key_arn(a.partition, key.region, a.id, key.key_id)
         check = f"kms:DescribeKey {key.key_id}"
         try:
@@ -205,8 +204,8 @@ class Verifier:
     # ----------------------------------------------------------------- negative checks
 
     def _negatives(self, clients: ClientFactory, opts: Options) -> None:
-        a = self.config.account_a
-        granted_tables = {t.name for t in a.tables}
+        a = self.view.owner
+        granted_tables = {t.name for t in self.view.role.tables}
         probe_table = PROBE_TABLE
         while probe_table in granted_tables:
             probe_table += "-x"
@@ -242,15 +241,15 @@ class Verifier:
         if opts.emulator:
             self._add(check, "unproven", f"{outcome}: the emulator does not enforce IAM, so this denial is not proven")
         else:
-            role = self.config.account_a.role_arn
+            role = self.view.role.arn
             self._add(check, "FAIL", f"{outcome} instead of AccessDenied: {CAUSE_TOO_BROAD.format(role=role)}")
 
     # ----------------------------------------------------------------- roundtrip
 
     def _roundtrip(self, clients: ClientFactory, schemas: dict[str, list[dict[str, str]] | None]) -> None:
         """Store, read back and delete a probe secret in Keystore's item format."""
-        a = self.config.account_a
-        tables, key = roundtrip_targets(self.config)
+        a = self.view.owner
+        tables, key = roundtrip_targets(self.view)
         table = next((t for t in tables if schemas.get(t.name) == KEYSTORE_SCHEMA), None)
         if table is None:
             self._add("roundtrip", "FAIL", "no read-write table has Keystore's key schema (hash key ParameterName, "
@@ -290,7 +289,7 @@ class Verifier:
         try:
             item = ddb.get_item(TableName=table, Key={"ParameterName": {"S": name}}, ConsistentRead=True).get("Item")
         except _client_error() as exc:
-            self._add(check, "FAIL", self._cause(exc, "dynamodb:GetItem", table_arn, self.config.account_a.region))
+            self._add(check, "FAIL", self._cause(exc, "dynamodb:GetItem", table_arn, self.view.owner.region))
             return
         if item is None or "S" not in item.get("Value", {}):
             self._add(check, "FAIL", "the probe item came back without its Value")
@@ -308,7 +307,7 @@ class Verifier:
     # ----------------------------------------------------------------- causes
 
     def _cause(self, exc: Any, action: str, arn: str, region: str, *, kms: bool = False) -> str:
-        a = self.config.account_a
+        a = self.view.owner
         code = _code(exc)
         if code in DENIED:
             grant = CAUSE_GRANT.format(action=action, arn=arn)
@@ -325,24 +324,23 @@ class Verifier:
 KEYSTORE_SCHEMA = [{"name": "ParameterName", "role": "HASH", "type": "S"}]
 
 
-def check_options(config: Config, opts: Options) -> None:
-    a = config.account_a
-    granted_tables = {t.name for t in a.tables}
+def check_options(view: ConsumerView, opts: Options) -> None:
+    role = view.role
+    granted_tables = {t.name for t in role.tables}
     for name in opts.deny_tables:
         if name in granted_tables:
             raise UsageError(f"--deny-table {name}: that table is in the config, so access to it is expected")
     for key_id in opts.deny_keys:
-        if any(key_id == k.key_id or key_id.endswith(f"/{k.key_id}") for k in a.keys):
+        if any(key_id == k.key_id or key_id.endswith(f"/{k.key_id}") for k in role.keys):
             raise UsageError(f"--deny-key {key_id}: that key is in the config, so access to it is expected")
     if opts.roundtrip:
-        roundtrip_targets(config)
+        roundtrip_targets(view)
 
 
-def roundtrip_targets(config: Config) -> tuple[list[Table], Key]:
+def roundtrip_targets(view: ConsumerView) -> tuple[list[Table], Key]:
     """The read-write tables and the first encrypt-decrypt key; refuses configs that cannot roundtrip."""
-    a = config.account_a
-    tables = [t for t in a.tables if t.can_read and t.can_write]
-    key = next((k for k in a.keys if k.can_encrypt and k.can_decrypt), None)
+    tables = [t for t in view.role.tables if t.can_read and t.can_write]
+    key = next((k for k in view.role.keys if k.can_encrypt and k.can_decrypt), None)
     if not tables or key is None:
         raise UsageError("--roundtrip needs a table with access = \"read-write\" and a key with access = "
                          "\"encrypt-decrypt\" in the config")

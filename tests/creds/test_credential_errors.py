@@ -126,7 +126,7 @@ def test_assume_error_message_quotes_no_free_text() -> None:
     with Stubber(sts) as stub:
         stub.add_client_error("assume_role", "AccessDenied", f"User: {CALLER} is not authorized; {SOURCE_SECRET}")
         with pytest.raises(credentials.AssumeRoleError) as err:
-            credentials.assume(sts, cfg.account_a, duration=900, session_name="s1")
+            credentials.assume(sts, cfg.view(), duration=900, session_name="s1")
     assert err.value.code == "AccessDenied"
     assert SOURCE_SECRET not in str(err.value) and CALLER in str(err.value)
     assert "set account_a.external_id" in str(err.value)  # config has none: the trust may require one

@@ -68,8 +68,8 @@ def test_external_id_from_config_is_passed_automatically() -> None:
             "Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE", "SecretAccessKey": "s", "SessionToken": "t",
                             "Expiration": datetime(2030, 1, 1, tzinfo=UTC)},
             "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLE:n", "Arn": f"arn:aws:sts::{A_ID}:assumed-role/xacct-access/n"}},
-            {"RoleArn": cfg.account_a.role_arn, "RoleSessionName": "n1", "DurationSeconds": 900, "ExternalId": "ext-42"})
-        credentials.assume(sts, cfg.account_a, duration=900, session_name="n1")
+            {"RoleArn": cfg.view().role.arn, "RoleSessionName": "n1", "DurationSeconds": 900, "ExternalId": "ext-42"})
+        credentials.assume(sts, cfg.view(), duration=900, session_name="n1")
         stub.assert_no_pending_responses()
 
 

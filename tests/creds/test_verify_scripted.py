@@ -141,7 +141,7 @@ def run(*, ddb: Fake | None = None, kms: Fake | None = None, assume_errors: int 
     a_sts = Fake(get_caller_identity={"Account": A_ID, "Arn": ASSUMED})
     clients = {"sts": a_sts, "dynamodb": ddb or ddb_ok(), "kms": kms or kms_ok()}
     progress: list[str] = []
-    verifier = verify.Verifier(CONFIG, sts, lambda creds: lambda service, region: clients[service], sleep=clock.sleep,
+    verifier = verify.Verifier(CONFIG.view(), sts, lambda creds: lambda service, region: clients[service], sleep=clock.sleep,
                                monotonic=clock.monotonic, on_progress=progress.append, token=lambda: "t0k3n")
     return verifier.run(verify.Options(session_name="s1", **options)), clock, progress
 

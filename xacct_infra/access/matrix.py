@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from xacct_infra import arns, policies
 from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize
 from xacct_infra.access.templates import Role, TemplateSet, filename
-from xacct_infra.config import AccountA, Config
+from xacct_infra.config import AccessRole, ConsumerView
 from xacct_infra.findings import Finding
 
 STS_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
@@ -66,27 +66,28 @@ class Sweep:
     notes: list[str] = field(default_factory=list)
 
 
-def expected_grants(config: Config, partition: str) -> set[tuple[str, str]]:
-    """(action, resource) pairs Account A's role must allow, from the config and the access levels."""
-    return expected_grants_for(config.account_a, partition)
+def expected_grants(view: ConsumerView, partition: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs the consumer's Account A role must allow, from the config and the access levels."""
+    return expected_grants_for(view.role, partition)
 
 
-def expected_grants_for(a: AccountA, partition: str) -> set[tuple[str, str]]:
-    """(action, resource) pairs one Account A role must allow (``a`` is that role's view)."""
+def expected_grants_for(role: AccessRole, partition: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs one Account A role must allow."""
+    a = role.owner
     out: set[tuple[str, str]] = set()
-    for t in a.tables:
+    for t in role.tables:
         out |= {(act.JSONrepr(), arns.table_arn(partition, a.region, a.id, t.name)) for act in policies.table_actions(t)}
         if t.indexes and t.can_read:
             index = arns.index_arn(partition, a.region, a.id, t.name, PROBE_INDEX)
             out |= {(act.JSONrepr(), index) for act in policies.INDEX_READ}
-    for k in a.keys:
+    for k in role.keys:
         out |= {(act.JSONrepr(), arns.key_arn(partition, k.region, a.id, k.key_id)) for act in policies.key_actions(k)}
     return out
 
 
-def data_probes(config: Config, partition: str) -> list[str]:
-    """Configured tables/indexes/streams/keys, their neighbours not in the config, and ``*``."""
-    a = config.account_a
+def data_probes(view: ConsumerView, partition: str) -> list[str]:
+    """Configured tables/indexes/streams/keys (all of Account A's), their neighbours not in the config, and ``*``."""
+    a = view.owner
     names = {t.name for t in a.tables}
     neighbour = next(f"{a.tables[0].name}-{n}" for n in itertools.count(2) if f"{a.tables[0].name}-{n}" not in names)
     other_region = next(r for r in OTHER_REGIONS.get(partition, ("us-west-2", "eu-central-1")) if r != a.region)
@@ -95,7 +96,7 @@ def data_probes(config: Config, partition: str) -> list[str]:
         table = arns.table_arn(partition, a.region, a.id, name)
         probes += [table, f"{table}/index/{PROBE_INDEX}", f"{table}/stream/{PROBE_STREAM}"]
     first = a.tables[0].name
-    probes += [arns.table_arn(partition, other_region, a.id, first), arns.table_arn(partition, a.region, config.account_b.id, first),
+    probes += [arns.table_arn(partition, other_region, a.id, first), arns.table_arn(partition, a.region, view.consumer.id, first),
                f"arn:{partition}:dynamodb::{a.id}:global-table/{first}"]
     key_ids = {k.key_id for k in a.keys}
     probes += [arns.key_arn(partition, k.region, a.id, k.key_id) for k in a.keys]
@@ -104,23 +105,22 @@ def data_probes(config: Config, partition: str) -> list[str]:
     return probes
 
 
-def role_probes(config: Config, partition: str, third: str) -> list[str]:
-    a, b = config.account_a, config.account_b
-    return [arns.role_arn(partition, a.id, a.role_path, a.role_name),
-            arns.role_arn(partition, a.id, a.role_path, f"{a.role_name}-neighbour"),
-            arns.role_arn(partition, a.id, "/", a.role_name) if a.role_path != "/" else arns.role_arn(partition, a.id, "/other/", a.role_name),
+def role_probes(view: ConsumerView, partition: str, third: str) -> list[str]:
+    a, b, name = view.owner, view.consumer, view.role.name
+    return [arns.role_arn(partition, a.id, a.role_path, name),
+            arns.role_arn(partition, a.id, a.role_path, f"{name}-neighbour"),
+            arns.role_arn(partition, a.id, "/", name) if a.role_path != "/" else arns.role_arn(partition, a.id, "/other/", name),
             arns.role_arn(partition, b.id, b.role_path, f"{b.role_name}-neighbour"),
-            arns.role_arn(partition, third, a.role_path, a.role_name), "*"]
+            arns.role_arn(partition, third, a.role_path, name), "*"]
 
 
-def sweep(config: Config, ts: TemplateSet, full: Config | None = None) -> Sweep:
-    """``config`` is one consumer's view (see Config.for_consumer); ``full`` the whole config,
-    whose other Account A roles must keep exactly their own grants and stay out of reach."""
+def sweep(view: ConsumerView, ts: TemplateSet) -> Sweep:
+    """One consumer's pass: its role reaches its own Account A role and nothing else; the other
+    Account A roles of the config keep exactly their own grants and stay out of its reach."""
     p = ts.partition
-    a, b = config.account_a, config.account_b
-    full = full or config
+    a, b, full = view.owner, view.consumer, view.config
     out = Sweep()
-    a_arn, b_arn = arns.role_arn(p, a.id, a.role_path, a.role_name), arns.role_arn(p, b.id, b.role_path, b.role_name)
+    a_arn, b_arn = arns.role_arn(p, a.id, a.role_path, view.role.name), arns.role_arn(p, b.id, b.role_path, b.role_name)
     a_role, b_role = ts.role("a", a_arn), ts.role("b", b_arn)
     for side, arn, role in (("account-a.yaml", a_arn, a_role), ("account-b.yaml", b_arn, b_role)):
         if role is None:
@@ -128,7 +128,7 @@ def sweep(config: Config, ts: TemplateSet, full: Config | None = None) -> Sweep:
     _caveats(ts, out)
 
     third = next(t for t in THIRD_ACCOUNTS if t not in {a.id} | {c.id for c in full.consumers})
-    callers = _callers(config, ts, b_role, third)
+    callers = _callers(view, ts, b_role, third)
     expected_edges = {(callers[0].principal.label, a_arn), ("ec2.amazonaws.com", b_arn)}
     if a.trust == "org":  # by design: the same instance role in any account of the organization
         expected_edges.add((ORG_PEER, a_arn))
@@ -142,12 +142,11 @@ def sweep(config: Config, ts: TemplateSet, full: Config | None = None) -> Sweep:
             edges.add((caller.principal.label, role.arn))
 
     actions = sorted(set(data_actions()) | _named_actions(ts))
-    resources = list(dict.fromkeys(data_probes(full, p) + sorted(_named_resources(ts))))
-    role_targets = role_probes(config, p, third)
+    resources = list(dict.fromkeys(data_probes(view, p) + sorted(_named_resources(ts))))
+    role_targets = role_probes(view, p, third)
     pairs = [*itertools.product(actions, resources), *itertools.product(STS_ACTIONS, role_targets),
              *((action, "*") for action in OTHER_ACTIONS)]
-    by_role = {r.arn.replace(f"arn:{full.account_a.partition}:", f"arn:{p}:", 1): expected_grants_for(r.account, p)
-               for r in full.access_roles()}
+    by_role = {arns.role_arn(p, a.id, r.path, r.name): expected_grants_for(r, p) for r in full.access_roles()}
     allowed: dict[str, list[Grant]] = {}
     for role in ts.roles:
         grants = {("sts:AssumeRole", a_arn)} if role.arn == b_arn else by_role.get(role.arn, set())
@@ -164,8 +163,8 @@ def sweep(config: Config, ts: TemplateSet, full: Config | None = None) -> Sweep:
     return out
 
 
-def _callers(config: Config, ts: TemplateSet, b_role: Role | None, third: str) -> list[Caller]:
-    p, a, b = ts.partition, config.account_a, config.account_b
+def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: str) -> list[Caller]:
+    p, a, b = ts.partition, view.owner, view.consumer
     b_arn = arns.role_arn(p, b.id, b.role_path, b.role_name)
     identity = tuple(d.policy for d in b_role.identity) if b_role else ()
 

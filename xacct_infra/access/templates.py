@@ -13,12 +13,10 @@ from typing import Any, Literal
 
 from xacct_infra import arns
 from xacct_infra.access.evaluator import Policy
-from xacct_infra.config import Config
+from xacct_infra.config import SIDES, ConsumerView, Side
 from xacct_infra.intrinsics import Context, UnresolvableError, resolve
 
-Side = Literal["a", "b"]
 Kind = Literal["trust", "inline", "managed"]
-SIDES: tuple[Side, ...] = ("a", "b")
 HARMLESS_TYPES = frozenset({"AWS::IAM::InstanceProfile"})
 _PRINCIPAL_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"})
 
@@ -67,7 +65,7 @@ def filename(side: Side) -> str:
     return f"account-{side}.yaml"
 
 
-def load(templates: Mapping[Side, Mapping[str, Any]], config: Config, partition: str,
+def load(templates: Mapping[Side, Mapping[str, Any]], view: ConsumerView, partition: str,
          names: Mapping[Side, str] | None = None) -> TemplateSet:
     """Roles and policies of both templates. Raises UnresolvableError on values it cannot resolve.
     ``names``: the file names findings use (default ``account-a.yaml``, ``account-b.yaml``)."""
@@ -75,7 +73,7 @@ def load(templates: Mapping[Side, Mapping[str, Any]], config: Config, partition:
     policies: list[PolicyDoc] = []
     unsupported: list[str] = []
     for side in SIDES:
-        account = config.account_a if side == "a" else config.account_b
+        account = view.owner if side == "a" else view.consumer
         where = (names or {}).get(side, filename(side))
         side_roles, side_policies, side_unsupported = _read(side, templates[side], partition, account.id, account.region, where)
         roles += side_roles

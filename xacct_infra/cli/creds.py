@@ -42,14 +42,14 @@ def _session_name(name: str | None) -> str:
 
 def _obtain(config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, duration: int,
             session_name: str | None) -> credentials.TemporaryCredentials:
-    cfg = config_mod.load(config_path).select(consumer)
-    a = cfg.account_a
+    view = config_mod.load(config_path).view(consumer)
+    a = view.owner
     credentials.check_duration(duration, a)
     name = _session_name(session_name)
     target = aws.Target(region=a.region, profile=profile, endpoint_url=endpoint_url)
     sess = aws.session(target)
     with aws.translate_errors(target):
-        return credentials.assume(aws.client(sess, "sts", target), a, duration=duration, session_name=name)
+        return credentials.assume(aws.client(sess, "sts", target), view, duration=duration, session_name=name)
 
 
 @click.command("credentials")
@@ -111,9 +111,9 @@ def profile_cmd(*, config_path: str, consumer: str | None, name: str, duration: 
     Every AWS SDK and the AWS CLI then obtain and refresh Account A credentials on their
     own: `aws --profile xacct-account-a dynamodb get-item ...`.
     """
-    cfg = config_mod.load(config_path).select(consumer)
-    credentials.check_duration(duration, cfg.account_a)
-    values = profiles.settings(cfg.account_a, duration=duration, session_name=_session_name(session_name),
+    view = config_mod.load(config_path).view(consumer)
+    credentials.check_duration(duration, view.owner)
+    values = profiles.settings(view, duration=duration, session_name=_session_name(session_name),
                                credential_source=credential_source)
     profiles.check_name(name)
     if not write:
@@ -147,13 +147,13 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
     and key, reads from read tables, and checks that a table and a key outside the config,
     ListTables and ListKeys are denied. Each failure names its likely cause.
     """
-    cfg = config_mod.load(config_path).select(consumer)
+    view = config_mod.load(config_path).view(consumer)
     if emulator and not (endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
         raise UsageError("--emulator needs --endpoint-url or AWS_ENDPOINT_URL: AWS's own endpoints always enforce IAM")
     opts = verify.Options(session_name=f"{credentials.default_session_name()[:57]}-verify", roundtrip=roundtrip,
                           emulator=emulator, wait=wait, deny_tables=deny_table, deny_keys=deny_key)
-    verify.check_options(cfg, opts)
-    target = aws.Target(region=cfg.account_a.region, profile=profile, endpoint_url=endpoint_url)
+    verify.check_options(view, opts)
+    target = aws.Target(region=view.owner.region, profile=profile, endpoint_url=endpoint_url)
     sess = aws.session(target)
 
     def clients_for(creds: credentials.TemporaryCredentials) -> verify.ClientFactory:
@@ -168,7 +168,7 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
         return get
 
     with aws.translate_errors(target):
-        verifier = verify.Verifier(cfg, aws.client(sess, "sts", target), clients_for,
+        verifier = verify.Verifier(view, aws.client(sess, "sts", target), clients_for,
                                    on_progress=lambda message: click.echo(message, err=True))
         rows = verifier.run(opts)
     if output == "json":

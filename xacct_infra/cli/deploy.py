@@ -23,20 +23,21 @@ SIDE_NAMES = {"a": "account_a", "b": "account_b"}
 
 
 @dataclass(frozen=True)
-class Side:
-    key: render.Side
+class StackTarget:
+    """One stack to act on: Account A's or one consumer's, with where to reach it."""
+    key: config_mod.Side
     name: str  # account_a | account_b
     account_id: str
     stack_name: str
     target: aws.Target
     artifact_bucket: str | None = None
     partition: str = "aws"
-    consumer: config_mod.AccountB | None = None
+    consumer: config_mod.Consumer | None = None
     label: str = ""  # account_a, account_b, or account_b:<consumer> when there are several
 
 
 def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | None, region: str | None,
-           endpoint_url: str | None, order: tuple[render.Side, ...] = ("a", "b"), consumers: tuple[str, ...] = ()) -> list[Side]:
+           endpoint_url: str | None, order: tuple[config_mod.Side, ...] = ("a", "b"), consumers: tuple[str, ...] = ()) -> list[StackTarget]:
     chosen = [k for k in order if all_ or (k == "a" and a) or (k == "b" and b)]
     if not chosen:
         raise UsageError("choose what to act on: --account-a, --account-b or --all")
@@ -48,9 +49,9 @@ def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | 
     for k in chosen:
         for side_cfg in ([cfg.account_a] if k == "a" else selected):
             target = aws.Target(region=region or side_cfg.region, profile=profile or side_cfg.profile, endpoint_url=endpoint_url)
-            consumer = side_cfg if isinstance(side_cfg, config_mod.AccountB) else None
+            consumer = side_cfg if isinstance(side_cfg, config_mod.Consumer) else None
             label = SIDE_NAMES[k] + (f":{consumer.name}" if consumer and several else "")
-            out.append(Side(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target, side_cfg.artifact_bucket, side_cfg.partition,
+            out.append(StackTarget(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target, side_cfg.artifact_bucket, side_cfg.partition,
                             consumer, label))
     if profile and len(out) > 1:
         raise UsageError("--profile names one account's credentials; for several stacks set each side's profile in the config")
@@ -66,14 +67,14 @@ def _bodies(cfg: config_mod.Config) -> dict[str, str]:
     return out
 
 
-def _spec(cfg: config_mod.Config, side: Side, bodies: dict[str, str], termination_protection: bool = True) -> StackSpec:
+def _spec(cfg: config_mod.Config, side: StackTarget, bodies: dict[str, str], termination_protection: bool = True) -> StackSpec:
     return StackSpec(side=side.name, account_id=side.account_id, stack_name=side.stack_name,
                      template_body=bodies[side.consumer.name if side.consumer else ""],
                      termination_protection=termination_protection,
                      consumer=side.consumer.name if side.consumer and len(cfg.consumers) > 1 else "")
 
 
-def _deployer(side: Side, guard: bool = True, *, reporter: Any = None, clock: Any = None) -> Deployer:
+def _deployer(side: StackTarget, guard: bool = True, *, reporter: Any = None, clock: Any = None) -> Deployer:
     sess = aws.session(side.target)
     with aws.translate_errors(side.target):
         if guard:
@@ -177,7 +178,7 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
         click.get_current_context().exit(int(ExitCode.FAILED))
 
 
-def _deploy_one(cfg: config_mod.Config, side: Side, spec: StackSpec, opts: DeployOptions, output: str,
+def _deploy_one(cfg: config_mod.Config, side: StackTarget, spec: StackSpec, opts: DeployOptions, output: str,
                 reporter: Any = None, clock: Any = None) -> dict[str, Any]:
     deployer = _deployer(side, reporter=reporter, clock=clock)
     with aws.translate_errors(side.target):
@@ -192,7 +193,7 @@ def _deploy_one(cfg: config_mod.Config, side: Side, spec: StackSpec, opts: Deplo
     return entry
 
 
-def _deploy_parallel(cfg: config_mod.Config, sides: list[Side], specs: dict[str, StackSpec], opts: DeployOptions,
+def _deploy_parallel(cfg: config_mod.Config, sides: list[StackTarget], specs: dict[str, StackSpec], opts: DeployOptions,
                      output: str, jobs: int) -> dict[str, Any]:
     """Every consumer stack, ``jobs`` at a time, each with its own credentials; one failure
     does not stop or hide the others. Ctrl-C is relayed to every running deploy (first:
@@ -202,7 +203,7 @@ def _deploy_parallel(cfg: config_mod.Config, sides: list[Side], specs: dict[str,
     relay = InterruptRelay()
     results: dict[str, Any] = {}
 
-    def run(side: Side) -> dict[str, Any]:
+    def run(side: StackTarget) -> dict[str, Any]:
         row = {"stack": side.stack_name, "account": side.account_id}
         if relay.count:  # Ctrl-C came before this consumer started: do not start it
             return {**row, "outcome": "NOT STARTED", "error": "interrupted before it started", "exit_code": int(ExitCode.INTERRUPTED)}
@@ -240,7 +241,7 @@ def _deploy_parallel(cfg: config_mod.Config, sides: list[Side], specs: dict[str,
     return results
 
 
-def _print_table(sides: list[Side], results: dict[str, Any]) -> None:
+def _print_table(sides: list[StackTarget], results: dict[str, Any]) -> None:
     rows = [(s.consumer.name if s.consumer else s.label, s.account_id, s.stack_name, results[s.label]) for s in sides]
     width = max(len(r[0]) for r in rows)
     for name, account, stack, entry in rows:
@@ -283,10 +284,10 @@ class InterruptRelay:
         return RelayClock()
 
 
-def _known_outputs(cfg: config_mod.Config, side: Side) -> dict[str, str]:
+def _known_outputs(cfg: config_mod.Config, side: StackTarget) -> dict[str, str]:
     if side.key == "a":
         return {role.output: role.arn for role in cfg.access_roles()}
-    b = side.consumer or cfg.account_b
+    b = side.consumer or cfg.consumers[0]
     return {"RoleArn": b.role_arn, "InstanceProfileName": b.role_name}
 
 

@@ -24,7 +24,7 @@ def local() -> None:
     """Run xacct-infra against a local AWS emulator (moto server on 127.0.0.1)."""
 
 
-def instance_profile(cfg: config_mod.Config, b: config_mod.AccountB) -> str:
+def instance_profile(cfg: config_mod.Config, b: config_mod.Consumer) -> str:
     """The emulated profile that acts as ``b``'s EC2 instance role."""
     return INSTANCE_PROFILE if len(cfg.consumers) == 1 else f"{INSTANCE_PROFILE}-{b.name}"
 
@@ -65,7 +65,7 @@ def demo(*, config_path: str) -> None:
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                  "AWS_SECURITY_TOKEN"):
         env.pop(name, None)
-    a, b = cfg.account_a, cfg.account_b
+    a, b = cfg.account_a, cfg.consumers[0]
     click.secho(f"Local AWS emulator at {emulator.url}; Account A = {a.id}, Account B = {b.id}", bold=True, err=True)  # type: ignore[attr-defined]
     click.echo(f"Created in Account A with the API: tables {', '.join(t.name for t in a.tables)}"
                f"{'; ' + str(len(a.keys)) + ' KMS key(s)' if a.keys else ''} (config copy: {demo_cfg})", err=True)

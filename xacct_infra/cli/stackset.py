@@ -14,9 +14,9 @@ from xacct_infra.deploy.deployer import OWNER_TAG
 from xacct_infra.deploy.stackset import StackSetDeployer, StackSetFailed, StackSetResult, StackSetSpec
 from xacct_infra.errors import UsageError
 
-_ACCOUNT = config_mod._ACCOUNT_ID
+_ACCOUNT = config_mod.validate.ACCOUNT_ID
 _OU = re.compile(r"(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})")
-_REGION = config_mod._REGION
+_REGION = config_mod.validate.REGION
 
 
 def _split(value: str | None, pattern: re.Pattern[str], flag: str) -> tuple[str, ...]:
@@ -30,7 +30,7 @@ def _split(value: str | None, pattern: re.Pattern[str], flag: str) -> tuple[str,
 def deploy_stackset(cfg: config_mod.Config, *, consumer: str | None, profile: str | None, region: str | None, endpoint_url: str | None,
                     accounts: str | None, org_units: tuple[str, ...], regions: str | None, max_concurrent: int,
                     failure_tolerance: int, timeout: float | None, output: str) -> None:
-    b = cfg.select(consumer).account_b  # several consumers: --consumer picks whose template
+    b = cfg.view(consumer).consumer  # several consumers: --consumer picks whose template
     for ou in org_units:
         if not _OU.fullmatch(ou):
             raise UsageError(f"--org-unit: {ou!r} is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)")

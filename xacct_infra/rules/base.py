@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from xacct_infra.access.templates import PolicyDoc, TemplateSet
-from xacct_infra.config import Config
+from xacct_infra.config import ConsumerView
 from xacct_infra.findings import Finding
 
 
@@ -28,7 +28,7 @@ class Rule(abc.ABC):
     description: ClassVar[str]
 
     @abc.abstractmethod
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
         """Every violation in the templates; an empty list when they comply."""
 
     def finding(self, at: StatementAt | PolicyDoc | str, message: str) -> Finding:
@@ -52,5 +52,5 @@ def strings(value: Any) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
-def run(rules: Sequence[Rule], ts: TemplateSet, config: Config) -> list[Finding]:
-    return [finding for rule in rules for finding in rule.validate(ts, config)]
+def run(rules: Sequence[Rule], ts: TemplateSet, view: ConsumerView) -> list[Finding]:
+    return [finding for rule in rules for finding in rule.validate(ts, view)]

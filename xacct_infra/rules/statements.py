@@ -6,7 +6,7 @@ import re
 
 from xacct_infra import arns
 from xacct_infra.access.templates import TemplateSet
-from xacct_infra.config import Config
+from xacct_infra.config import ConsumerView
 from xacct_infra.findings import Finding
 from xacct_infra.rules.base import Rule, StatementAt, statements, strings
 
@@ -19,7 +19,7 @@ class NoWildcardAction(Rule):
     id = "XI1001"
     description = "Allow statements name every action exactly: no \"*\", \"service:*\" or other wildcard, no NotAction"
 
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
         out = []
         for st in statements(ts):
             if not st.allow:
@@ -35,7 +35,7 @@ class NoWildcardResource(Rule):
     id = "XI1002"
     description = "Allow statements of identity policies name resources: no Resource \"*\", no whole-type or wildcard-account ARNs, no NotResource"
 
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
         out = []
         for st in statements(ts, trust=False):
             if not st.allow:
@@ -64,7 +64,7 @@ class TrustPrincipalNotWildcard(Rule):
     description = ("Trust policies never admit \"*\" (or a wildcard principal) unless narrowed to an organization "
                    "(aws:PrincipalOrgID/PrincipalOrgPaths) and to an instance-role ARN (aws:PrincipalArn); never NotPrincipal in an Allow")
 
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
         out = []
         for st in statements(ts, trust=True):
             if not st.allow:
@@ -96,7 +96,7 @@ class AccountRootNeedsPrincipalCondition(Rule):
     id = "XI1004"
     description = "An account-root principal is trusted only with an aws:PrincipalArn or aws:PrincipalOrgID condition"
 
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
         out = []
         for st in statements(ts, trust=True):
             principal = st.body.get("Principal")
@@ -121,9 +121,9 @@ class AccountBAssumeOnly(Rule):
     id = "XI1005"
     description = "Account B's role may only sts:AssumeRole on the exact ARN of Account A's role"
 
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
-        a = config.account_a
-        target = arns.role_arn(ts.partition, a.id, a.role_path, a.role_name)
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
+        a = view.owner
+        target = arns.role_arn(ts.partition, a.id, a.role_path, view.role.name)
         out = []
         granted = False
         for st in statements(ts, trust=False):
@@ -146,7 +146,7 @@ class OnlyIamResources(Rule):
     id = "XI1006"
     description = "Templates hold only IAM roles, policies and instance profiles: other resources (key or table policies...) escape the check"
 
-    def validate(self, ts: TemplateSet, config: Config) -> list[Finding]:
+    def validate(self, ts: TemplateSet, view: ConsumerView) -> list[Finding]:
         return [self.finding(item, "resource type not evaluated by xacct-infra check; remove it or extend the check") for item in ts.unsupported]
 
 

@@ -13,6 +13,7 @@ from troposphere.iam import ManagedPolicy, Policy, Role
 from xacct_infra import __version__, limits, policies
 from xacct_infra.config import AccessRole, Config
 from xacct_infra.errors import TemplateLimitError
+from xacct_infra.stacks.inputs import digest
 
 ROLE = "AccessRole"
 MANAGED = "AccessPolicy"
@@ -37,19 +38,19 @@ class AccountATemplate:
         t = Template(Description=description)
         t.set_version("2010-09-09")
         t.set_metadata({"XacctInfra": {"Generator": f"xacct-infra {__version__}",
-                                       "ConfigDigest": self.config.digest("a")}})
+                                       "ConfigDigest": digest(self.config, "a")}})
         for access_role in self.config.access_roles():
             self._add_role(t, access_role)
         return t
 
     def _add_role(self, t: Template, access_role: AccessRole) -> None:
-        a, view, group = self.config.account_a, access_role.account, access_role.group
-        trust = policies.account_a_trust_policy(view, access_role.consumers)
+        a, group = self.config.account_a, access_role.group
+        trust = policies.account_a_trust_policy(access_role)
         self._check_trust(trust, access_role)
-        packed = limits.pack_access(view, source=self.config.source)
+        packed = limits.pack_access(access_role, source=self.config.source)
         role = Role(
             access_role.logical_id,
-            RoleName=view.role_name,
+            RoleName=access_role.name,
             Path=a.role_path,
             MaxSessionDuration=a.max_session_duration,
             AssumeRolePolicyDocument=trust,
@@ -63,8 +64,8 @@ class AccountATemplate:
         prefix = f"{MANAGED}{access_role.logical_id[len(ROLE):]}"
         for number, document in enumerate(packed.managed, 1):
             t.add_resource(ManagedPolicy(
-                f"{prefix}{number}", ManagedPolicyName=f"{view.role_name}-access-{number}", Path=a.role_path,
-                Description=f"xacct-infra grants for {view.role_name}, part {number} of {len(packed.managed)}",
+                f"{prefix}{number}", ManagedPolicyName=f"{access_role.name}-access-{number}", Path=a.role_path,
+                Description=f"xacct-infra grants for {access_role.name}, part {number} of {len(packed.managed)}",
                 PolicyDocument=document))
         if packed.managed:
             role.ManagedPolicyArns = [Ref(f"{prefix}{n}") for n in range(1, len(packed.managed) + 1)]
@@ -76,14 +77,14 @@ class AccountATemplate:
         a, source = self.config.account_a, self.config.source
         n = len(access_role.consumers)
         if n == 1 or a.trust == "org":
-            what = "account_a: Account A's trust policy" if not access_role.group else f"account_a: the trust policy of {access_role.account.role_name}"
-            limits.check_trust(trust, access_role.account, source, what)
+            what = "account_a: Account A's trust policy" if not access_role.group else f"account_a: the trust policy of {access_role.name}"
+            limits.check_trust(trust, a, source, what)
             return
         size = limits.chars(trust, region=a.region, account_id=a.id)
         if size > a.trust_policy_quota:
             per = size // n
             raise TemplateLimitError(
-                f"{source}: account_b: the trust policy of {access_role.account.role_name} lists {n} consumer roles and is {size:,} "
+                f"{source}: account_b: the trust policy of {access_role.name} lists {n} consumer roles and is {size:,} "
                 f"characters (about {per} per consumer, counted without whitespace for partition {limits.WORST_PARTITION}), "
                 f"over the quota of {a.trust_policy_quota:,} (about {max(1, (a.trust_policy_quota - (size - per * n)) // per)} consumers fit). "
                 "Options: (a) trust the organization instead of a list: account_a.trust = \"org\" with org_id or org_paths; "

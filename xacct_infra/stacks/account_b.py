@@ -6,30 +6,31 @@ from troposphere import GetAtt, Output, Ref, Tags, Template
 from troposphere.iam import InstanceProfile, Policy, Role
 
 from xacct_infra import __version__, policies
-from xacct_infra.config import AccountB, Config
+from xacct_infra.config import Config, Consumer
 from xacct_infra.stacks.account_a import TAGS
+from xacct_infra.stacks.inputs import digest
 
 ROLE = "InstanceRole"
 PROFILE = "InstanceProfile"
 
 
-class AccountBTemplate:
-    def __init__(self, config: Config, consumer: AccountB | None = None) -> None:
+class ConsumerTemplate:
+    def __init__(self, config: Config, consumer: Consumer | None = None) -> None:
         self.config = config
-        self.consumer = consumer or config.account_b
+        self.consumer = consumer or config.consumers[0]
 
     def build(self) -> Template:
         a, b = self.config.account_a, self.consumer
-        target = self.config.access_role_for(b).account
+        target = self.config.access_role_for(b)
         # With several consumers the template names no consumer account, so every consumer with the
         # same role and Account A role shares it (and a StackSet can roll it out unchanged).
         where = f"Account B ({b.id})" if len(self.config.consumers) == 1 else "consumer"
         t = Template(Description=(
             f"xacct-infra {where}: EC2 instance role {b.role_name} allowed only to assume "
-            f"{target.role_name} in Account A ({a.id})"))
+            f"{target.name} in Account A ({a.id})"))
         t.set_version("2010-09-09")
         t.set_metadata({"XacctInfra": {"Generator": f"xacct-infra {__version__}",
-                                       "ConfigDigest": self.config.digest("b", b)}})
+                                       "ConfigDigest": digest(self.config, "b", b)}})
         t.add_resource(Role(
             ROLE,
             RoleName=b.role_name,

@@ -1,4 +1,4 @@
-"""Load and validate ``xacct.toml`` into frozen, typed objects.
+"""Load and validate ``xacct.toml`` into the frozen model (:mod:`xacct_infra.config.model`).
 
 Every input check lives here. A problem raises :class:`ConfigError` whose message is one
 line: the file, the key path (``account_a.tables[1].access``) and what is allowed. Unknown
@@ -7,26 +7,29 @@ keys are errors, never ignored: a misspelt ``acess`` must not silently drop a gr
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from xacct_infra import arns
-from xacct_infra.errors import ConfigError, UsageError
-
-TableAccess = Literal["read", "write", "read-write"]
-TrustMode = Literal["roles", "org"]
-KeyAccess = Literal["decrypt", "encrypt", "encrypt-decrypt"]
-TABLE_ACCESS: tuple[str, ...] = ("read", "write", "read-write")
-KEY_ACCESS: tuple[str, ...] = ("decrypt", "encrypt", "encrypt-decrypt")
-
-DEFAULT_CONFIG = "xacct.toml"
+from xacct_infra.config.model import (
+    DEFAULT_CONFIG,
+    KEY_ACCESS,
+    TABLE_ACCESS,
+    AccountA,
+    Config,
+    Consumer,
+    Key,
+    KeyAccess,
+    Table,
+    TableAccess,
+    TrustMode,
+    camel,
+    within,
+)
+from xacct_infra.errors import ConfigError
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
@@ -42,238 +45,6 @@ _CONSUMER_NAME = re.compile(r"[A-Za-z0-9](-?[A-Za-z0-9])*", re.ASCII)
 _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
 _ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}/(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}/)*")
 _POLICY_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/([\w+=,.@/-]{1,512})", re.ASCII)
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    access: TableAccess
-    indexes: bool = True
-
-    @property
-    def can_read(self) -> bool:
-        return self.access in ("read", "read-write")
-
-    @property
-    def can_write(self) -> bool:
-        return self.access in ("write", "read-write")
-
-
-@dataclass(frozen=True)
-class Key:
-    """A KMS key named by id; ``region`` is where it lives (from its ARN, else account_a's)."""
-
-    key_id: str
-    region: str
-    access: KeyAccess
-
-    @property
-    def can_decrypt(self) -> bool:
-        return self.access in ("decrypt", "encrypt-decrypt")
-
-    @property
-    def can_encrypt(self) -> bool:
-        return self.access in ("encrypt", "encrypt-decrypt")
-
-
-@dataclass(frozen=True)
-class AccountA:
-    id: str
-    region: str
-    tables: tuple[Table, ...]
-    keys: tuple[Key, ...] = ()
-    profile: str | None = None
-    stack_name: str = "xacct-account-a"
-    role_name: str = "xacct-access"
-    role_path: str = "/"
-    max_session_duration: int = 3600
-    external_id: str | None = None
-    permissions_boundary: str | None = None
-    artifact_bucket: str | None = None
-    managed_policies_quota: int = 10  # IAM "Managed policies per role" (raisable to 20)
-    trust_policy_quota: int = 2048  # IAM "Role trust policy length" (raisable to 4096)
-    trust: TrustMode = "roles"  # "roles": each consumer's instance role; "org": any account of an organization
-    org_id: str | None = None
-    org_paths: tuple[str, ...] = ()
-
-    @property
-    def partition(self) -> str:
-        return arns.partition_for_region(self.region)
-
-    @property
-    def role_arn(self) -> str:
-        return arns.role_arn(self.partition, self.id, self.role_path, self.role_name)
-
-
-@dataclass(frozen=True)
-class AccountB:
-    """One consumer: an account whose EC2 hosts assume an Account A role."""
-
-    id: str
-    region: str
-    profile: str | None = None
-    stack_name: str = "xacct-account-b"
-    role_name: str = "xacct-instance"
-    role_path: str = "/"
-    artifact_bucket: str | None = None
-    name: str = ""  # how commands refer to it (--consumer); defaults to the account id
-    group: str = ""  # consumers of one group share one Account A role; "" is the main role
-    tables: tuple[Table, ...] | None = None  # narrowing: a subset of account_a's grants (None: all of them)
-    keys: tuple[Key, ...] | None = None
-
-    @property
-    def narrowed(self) -> bool:
-        return self.tables is not None or self.keys is not None
-
-    @property
-    def partition(self) -> str:
-        return arns.partition_for_region(self.region)
-
-    @property
-    def role_arn(self) -> str:
-        return arns.role_arn(self.partition, self.id, self.role_path, self.role_name)
-
-
-@dataclass(frozen=True)
-class AccessRole:
-    """One Account A role and the consumers that may assume it.
-
-    ``account`` is Account A as this role sees it: its role name, and the tables and keys it
-    grants (all of account_a's for the main role, a consumer group's subset otherwise), so
-    policy and limit code works on it unchanged.
-    """
-
-    group: str
-    account: AccountA
-    consumers: tuple[AccountB, ...]
-
-    @property
-    def logical_id(self) -> str:
-        return "AccessRole" + _camel(self.group)
-
-    @property
-    def output(self) -> str:
-        return "RoleArn" + _camel(self.group)
-
-    @property
-    def arn(self) -> str:
-        return self.account.role_arn
-
-
-@dataclass(frozen=True)
-class Config:
-    account_a: AccountA
-    consumers: tuple[AccountB, ...]
-    source: str = field(default=DEFAULT_CONFIG, compare=False)
-
-    @property
-    def account_b(self) -> AccountB:
-        """The first (often the only) consumer."""
-        return self.consumers[0]
-
-    def consumer(self, name: str) -> AccountB:
-        for b in self.consumers:
-            if name in (b.name, b.id):
-                return b
-        raise UsageError(f"no consumer named {name!r} in {self.source}; known: {', '.join(b.name for b in self.consumers)}")
-
-    def access_roles(self) -> tuple[AccessRole, ...]:
-        """Account A's roles, main role first, then one per consumer group in config order."""
-        return self._access_roles
-
-    @cached_property
-    def _access_roles(self) -> tuple[AccessRole, ...]:
-        a = self.account_a
-        groups: dict[str, list[AccountB]] = {}
-        for b in self.consumers:
-            groups.setdefault(b.group, []).append(b)
-        out = []
-        for group in sorted(groups, key=lambda g: (g != "", list(groups).index(g))):
-            members = groups[group]
-            first = members[0]
-            view = a if not group else replace(
-                a, role_name=f"{a.role_name}-{group}",
-                tables=first.tables if first.tables is not None else a.tables,
-                keys=first.keys if first.keys is not None else a.keys)
-            out.append(AccessRole(group, view, tuple(members)))
-        return tuple(out)
-
-    def access_role_for(self, consumer: AccountB) -> AccessRole:
-        return self._role_of_group[consumer.group]
-
-    @cached_property
-    def _role_of_group(self) -> dict[str, AccessRole]:
-        return {r.group: r for r in self._access_roles}
-
-    def for_consumer(self, consumer: AccountB) -> Config:
-        """The config as one consumer sees it: Account A narrowed to that consumer's role and
-        grants, and that consumer as the only Account B. Single-consumer code (credentials,
-        verify, the access sweep) runs on it unchanged."""
-        if self.consumers == (consumer,) and not consumer.group:
-            return self
-        return Config(account_a=self.access_role_for(consumer).account, consumers=(consumer,), source=self.source)
-
-    def select(self, name: str | None) -> Config:
-        """``--consumer NAME``: that consumer's view; without a name, the only consumer's."""
-        if name:
-            return self.for_consumer(self.consumer(name))
-        if len(self.consumers) == 1:
-            return self.for_consumer(self.consumers[0])
-        raise UsageError(f"{self.source} has {len(self.consumers)} consumers; choose one with --consumer NAME "
-                         f"({', '.join(b.name for b in self.consumers)}) or set XACCT_CONSUMER")
-
-    def template_inputs(self, side: Literal["a", "b"], consumer: AccountB | None = None) -> dict[str, Any]:
-        """Exactly the settings that shape one template (nothing about how it is deployed)."""
-        a = self.account_a
-        if side == "a":
-            inputs: dict[str, Any] = {
-                "account_a": {
-                    "id": a.id,
-                    "region": a.region,
-                    "role_name": a.role_name,
-                    "role_path": a.role_path,
-                    "max_session_duration": a.max_session_duration,
-                    "external_id": a.external_id,
-                    "permissions_boundary": a.permissions_boundary,
-                    "tables": [t.__dict__ for t in a.tables],
-                    "keys": [k.__dict__ for k in a.keys],
-                },
-                "account_b": _principal(self.consumers[0]),
-            }
-            # Kept out of the single-consumer digest so existing templates do not change.
-            if len(self.consumers) > 1 or self.consumers[0].narrowed or self.consumers[0].group:
-                inputs["consumers"] = [_principal(b, narrowing=True) for b in self.consumers]
-            if a.trust != "roles":
-                inputs["trust"] = {"mode": a.trust, "org_id": a.org_id, "org_paths": list(a.org_paths)}
-            return inputs
-        b = consumer or self.consumers[0]
-        target = self.access_role_for(b).account
-        principal = _principal(b)
-        if len(self.consumers) > 1:  # account-agnostic, so consumers (and StackSet instances) share one template
-            del principal["id"]
-        return {
-            "account_a": {"id": a.id, "region": a.region, "role_path": a.role_path, "role_name": target.role_name},
-            "account_b": principal,
-        }
-
-    def digest(self, side: Literal["a", "b"], consumer: AccountB | None = None) -> str:
-        """A short, stable digest of :meth:`template_inputs` (comments and order do not count)."""
-        canonical = json.dumps(self.template_inputs(side, consumer), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def _principal(b: AccountB, narrowing: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": b.id, "role_path": b.role_path, "role_name": b.role_name}
-    if narrowing:
-        out["group"] = b.group
-        out["tables"] = None if b.tables is None else [t.__dict__ for t in b.tables]
-        out["keys"] = None if b.keys is None else [k.__dict__ for k in b.keys]
-    return out
-
-
-def _camel(group: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", group) if part)
-
 
 # --------------------------------------------------------------------------- loading
 
@@ -384,7 +155,7 @@ class _Validator:
         self.check_consumers(a, consumers, isinstance(raw_b, list))
         return Config(account_a=a, consumers=consumers, source=self.source)
 
-    def check_consumers(self, a: AccountA, consumers: tuple[AccountB, ...], is_array: bool) -> None:
+    def check_consumers(self, a: AccountA, consumers: tuple[Consumer, ...], is_array: bool) -> None:
         def key(i: int) -> str:
             return f"account_b[{i}]" if is_array else "account_b"
 
@@ -405,7 +176,7 @@ class _Validator:
                                     "give each consumer its own name" + ("" if what == "name" else f" or {what}"))
                 seen[ident] = i
             if b.group:
-                clash = next((g for g in group_first if g != b.group and (g.lower() == b.group.lower() or _camel(g) == _camel(b.group))), None)
+                clash = next((g for g in group_first if g != b.group and (g.lower() == b.group.lower() or camel(g) == camel(b.group))), None)
                 if clash is not None:
                     raise self.fail(f"{key(i)}.group", f"{b.group!r} and {clash!r} would name the same Account A role "
                                     "(IAM role names ignore case); choose distinct group names")
@@ -485,7 +256,7 @@ class _Validator:
                         permissions_boundary=boundary, managed_policies_quota=managed_quota, trust_policy_quota=trust_quota,
                         trust=cast(TrustMode, trust), org_id=org_id, org_paths=tuple(paths), **common)
 
-    def account_b(self, data: Any, key: str, a: AccountA) -> AccountB:
+    def account_b(self, data: Any, key: str, a: AccountA) -> Consumer:
         allowed = ("name", "id", "region", "profile", "stack_name", "role_name", "role_path", "artifact_bucket", "group", "tables", "keys")
         section = self.table(data, key, allowed, ("id", "region"))
         common = self.common(section, key, {"stack_name": "xacct-account-b", "role_name": "xacct-instance"})
@@ -510,7 +281,7 @@ class _Validator:
         if narrowed:  # what a narrowed consumer does not list, it gets as Account A grants it
             tables = a.tables if tables is None else tables
             keys = a.keys if keys is None else keys
-        return AccountB(name=name, group=group, tables=tables, keys=keys, **common)
+        return Consumer(name=name, group=group, tables=tables, keys=keys, **common)
 
     def narrow_table(self, data: Any, key: str, a: AccountA) -> Table:
         """A consumer's table: one of account_a's, with access no wider."""
@@ -518,7 +289,7 @@ class _Validator:
         granted = next((t for t in a.tables if t.name == wanted.name), None)
         if granted is None:
             raise self.fail(f"{key}.name", f"{wanted.name!r} is not in account_a.tables; a consumer can only narrow what Account A grants")
-        if not _within(wanted.access, granted.access):
+        if not within(wanted.access, granted.access):
             raise self.fail(f"{key}.access", f"{wanted.access!r} is wider than account_a grants for {wanted.name!r} ({granted.access!r})")
         indexes = granted.indexes if wanted.indexes is None else wanted.indexes
         if indexes and not granted.indexes:
@@ -530,7 +301,7 @@ class _Validator:
         granted = next((k for k in a.keys if (k.key_id, k.region) == (wanted.key_id, wanted.region)), None)
         if granted is None:
             raise self.fail(f"{key}.id", f"{wanted.key_id!r} is not in account_a.keys; a consumer can only narrow what Account A grants")
-        if not _within(wanted.access, granted.access):
+        if not within(wanted.access, granted.access):
             raise self.fail(f"{key}.access", f"{wanted.access!r} is wider than account_a grants for this key ({granted.access!r})")
         return wanted
 
@@ -566,14 +337,6 @@ def _no_duplicates(v: _Validator, items: tuple[T, ...], ident: Callable[[T], obj
         seen[k] = i
 
 
-_WIDTH = {"read": {"read"}, "write": {"write"}, "read-write": {"read", "write"},
-          "decrypt": {"decrypt"}, "encrypt": {"encrypt"}, "encrypt-decrypt": {"encrypt", "decrypt"}}
-
-
-def _within(wanted: str, granted: str) -> bool:
-    return _WIDTH[wanted] <= _WIDTH[granted]
-
-
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
@@ -588,3 +351,8 @@ def _did_you_mean(name: str, allowed: tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(name, allowed, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# Patterns other inputs (CLI flags) are held to as well.
+ACCOUNT_ID = _ACCOUNT_ID
+REGION = _REGION
