@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 PARTITION_SUB = "${AWS::Partition}"
+# The partitions roles, tables and keys can live in (one list: patterns below derive from it).
+PARTITIONS: tuple[str, ...] = ("aws", "aws-cn", "aws-us-gov")
+PARTITION_PATTERN = "(?:" + "|".join(re.escape(p) for p in PARTITIONS) + ")"
 # A well-formed KMS key id no config names: what `verify` and `check` probe as "a key not in the config".
 PROBE_KEY_ID = "00000000-0000-4000-8000-000000000000"
 
 _KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}")
-_KEY_ARN = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>.+)")
+_KEY_ARN = re.compile(rf"arn:(?P<partition>{PARTITION_PATTERN}):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):key/(?P<id>.+)")
 
 
 def partition_for_region(region: str) -> str:
@@ -24,6 +27,19 @@ def role_arn(partition: str, account_id: str, path: str, name: str) -> str:
     return f"arn:{partition}:iam::{account_id}:role{path}{name}"
 
 
+def any_account_role_arn(partition: str, path: str, name: str) -> str:
+    """The role ``path``+``name`` in every account (an ``ArnLike`` pattern, for organization-wide trust)."""
+    return role_arn(partition, "*", path, name)
+
+
+def managed_policy_arn(partition: str, account_id: str, path: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:policy{path}{name}"
+
+
+def instance_profile_arn(partition: str, account_id: str, path: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:instance-profile{path}{name}"
+
+
 def account_root_arn(partition: str, account_id: str) -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
@@ -34,6 +50,18 @@ def table_arn(partition: str, region: str, account_id: str, table: str) -> str:
 
 def index_arn(partition: str, region: str, account_id: str, table: str, index: str = "*") -> str:
     return f"{table_arn(partition, region, account_id, table)}/index/{index}"
+
+
+def stream_arn(partition: str, region: str, account_id: str, table: str, stream: str = "*") -> str:
+    return f"{table_arn(partition, region, account_id, table)}/stream/{stream}"
+
+
+def global_table_arn(partition: str, account_id: str, table: str) -> str:
+    return f"arn:{partition}:dynamodb::{account_id}:global-table/{table}"
+
+
+def alias_arn(partition: str, region: str, account_id: str, alias: str) -> str:
+    return f"arn:{partition}:kms:{region}:{account_id}:alias/{alias}"
 
 
 def key_arn(partition: str, region: str, account_id: str, key_id: str) -> str:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xacct_infra import arns
+
 DUMMY_KEY = "AKIAXACCTLOCALDUMMY0"
 DUMMY_SECRET = "xacct-local-dummy-secret"  # not a secret: the emulator accepts anything
 
@@ -89,7 +91,7 @@ class Emulator:
     def mint(self, account_id: str, role_name: str = "xacct-local-admin", role_path: str = "/") -> dict[str, str]:
         """Temporary credentials that act in ``account_id`` as ``role_path+role_name``."""
         sts = self.client("sts")
-        arn = f"arn:aws:iam::{account_id}:role{role_path}{role_name}"
+        arn = arns.role_arn("aws", account_id, role_path, role_name)
         creds = sts.assume_role(RoleArn=arn, RoleSessionName="xacct-local")["Credentials"]
         return {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
                 "aws_session_token": creds["SessionToken"]}

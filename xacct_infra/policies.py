@@ -141,7 +141,7 @@ def account_a_trust_policy(role: AccessRole) -> PolicyDocument:
     if a.trust == "org":
         if a.org_id:
             equals = {"aws:PrincipalOrgID": a.org_id, **equals}
-        roles = list(dict.fromkeys(f"arn:{P}:iam::*:role{c.role_path}{c.role_name}" for c in consumers))
+        roles = list(dict.fromkeys(arns.any_account_role_arn(P, c.role_path, c.role_name) for c in consumers))
         conditions: list[ConditionElement] = [ArnLike("aws:PrincipalArn", _one_or_many([Sub(r) for r in roles]))]
         if a.org_paths:  # an OU path admits the accounts of its child OUs too, as StackSets deploy to them
             conditions.append(ForAnyValueStringLike("aws:PrincipalOrgPaths", [f"{path}*" for path in a.org_paths]))

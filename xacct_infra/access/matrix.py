@@ -94,14 +94,14 @@ def data_probes(view: ConsumerView, partition: str) -> list[str]:
     probes: list[str] = []
     for name in [t.name for t in a.tables] + [neighbour]:
         table = arns.table_arn(partition, a.region, a.id, name)
-        probes += [table, f"{table}/index/{PROBE_INDEX}", f"{table}/stream/{PROBE_STREAM}"]
+        probes += [table, arns.index_arn(partition, a.region, a.id, name, PROBE_INDEX), arns.stream_arn(partition, a.region, a.id, name, PROBE_STREAM)]
     first = a.tables[0].name
     probes += [arns.table_arn(partition, other_region, a.id, first), arns.table_arn(partition, a.region, view.consumer.id, first),
-               f"arn:{partition}:dynamodb::{a.id}:global-table/{first}"]
+               arns.global_table_arn(partition, a.id, first)]
     key_ids = {k.key_id for k in a.keys}
     probes += [arns.key_arn(partition, k.region, a.id, k.key_id) for k in a.keys]
     probes += [arns.key_arn(partition, a.region, a.id, PROBE_KEY if PROBE_KEY not in key_ids else PROBE_KEY.replace("0", "1")),
-               f"arn:{partition}:kms:{a.region}:{a.id}:alias/xacct-probe", "*"]
+               arns.alias_arn(partition, a.region, a.id, "xacct-probe"), "*"]
     return probes
 
 

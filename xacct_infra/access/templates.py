@@ -146,12 +146,12 @@ def _context(resources: Mapping[str, Any], partition: str, account: str, region:
             attrs[(lid, "Arn")] = arns.role_arn(partition, account, str(resolve(p.get("Path", "/"), bare)), name)
         elif kind == "AWS::IAM::ManagedPolicy":
             name = str(resolve(p.get("ManagedPolicyName", f"{lid}-generated"), bare))
-            refs[lid] = f"arn:{partition}:iam::{account}:policy{resolve(p.get('Path', '/'), bare)}{name}"
+            refs[lid] = arns.managed_policy_arn(partition, account, str(resolve(p.get("Path", "/"), bare)), name)
             attrs[(lid, "PolicyArn")] = refs[lid]
         elif kind == "AWS::IAM::InstanceProfile":
             name = str(resolve(p.get("InstanceProfileName", f"{lid}-generated"), bare))
             refs[lid] = name
-            attrs[(lid, "Arn")] = f"arn:{partition}:iam::{account}:instance-profile{resolve(p.get('Path', '/'), bare)}{name}"
+            attrs[(lid, "Arn")] = arns.instance_profile_arn(partition, account, str(resolve(p.get("Path", "/"), bare)), name)
     return Context(partition, region, account, refs, attrs)
 
 

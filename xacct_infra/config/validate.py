@@ -44,7 +44,7 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _CONSUMER_NAME = re.compile(r"[A-Za-z0-9](-?[A-Za-z0-9])*", re.ASCII)
 _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
 _ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}/(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}/)*")
-_POLICY_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/([\w+=,.@/-]{1,512})", re.ASCII)
+_POLICY_ARN = re.compile(rf"arn:{arns.PARTITION_PATTERN}:iam::(\d{{12}}|aws):policy/([\w+=,.@/-]{{1,512}})", re.ASCII)
 
 # --------------------------------------------------------------------------- loading
 
