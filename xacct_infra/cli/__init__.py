@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from xacct_infra import __version__
+from xacct_infra.cli.options import add_global_options, color_option, debug_option, group_config_option
 from xacct_infra.errors import ExitCode, XacctError
 
 log = logging.getLogger("xacct_infra")
@@ -47,7 +48,8 @@ class _Group(click.Group):
 
         module, attr = _COMMANDS[cmd_name][0].split(":")
         command = getattr(importlib.import_module(f"xacct_infra.cli.{module}"), attr)
-        return command if isinstance(command, click.Command) else None
+        # Global options (--debug, --color, --config) work after the command name too.
+        return add_global_options(command) if isinstance(command, click.Command) else None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -74,20 +76,21 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="xacct-infra")
-@click.option("--debug", is_flag=True, help="Show debug logs and tracebacks.")
+@debug_option
+@color_option
+@group_config_option
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Set up and prove cross-account access to DynamoDB and KMS through IAM roles and STS.
 
     \b
     Account A owns the tables and keys; EC2 hosts in Account B assume a scoped role in A.
     Exit codes: 0 ok, 1 failed, 2 usage/config/credentials error, 130 interrupted.
+    --debug, --color and --config work before or after the command name.
     """
-    ctx.meta["xacct.debug"] = debug
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    # Only our own logger goes to DEBUG: botocore's debug log prints whole responses, and an
-    # AssumeRole response holds the secret key and session token.
-    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if not ctx.meta.get("xacct.debug"):
+        log.setLevel(logging.WARNING)
 
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option
+from xacct_infra.cli.options import config_option, output_option
 from xacct_infra.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 
 @click.command()
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option(aliases=("--format",))
 @click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default=None,
               help="Resolve ${AWS::Partition} to this partition (default: the config's).")
 @click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Check the account-a/account-b templates in DIR instead of rendering them from the config.")
 @click.pass_context
-def check(ctx: click.Context, *, config_path: str, fmt: str, partition: str | None, template_dir: Path | None) -> None:
+def check(ctx: click.Context, *, config_path: str, output: str, partition: str | None, template_dir: Path | None) -> None:
     """Prove the templates allow exactly what the config grants (offline; no AWS calls).
 
     \b
@@ -42,7 +42,7 @@ def check(ctx: click.Context, *, config_path: str, fmt: str, partition: str | No
     files = check_mod.read_dir(template_dir, cfg) if template_dir else check_mod.rendered_files(cfg)
     report = check_mod.run_files(cfg, files, partition=partition)
     elapsed = time.perf_counter() - started
-    if fmt == "json":
+    if output == "json":
         click.echo(json.dumps({**report.to_dict(), "seconds": round(elapsed, 3)}, indent=2))
     else:
         _text(report, template_dir, elapsed)

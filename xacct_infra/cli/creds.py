@@ -16,7 +16,7 @@ import click
 
 from xacct_infra import aws, credentials, profiles, verify
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option, consumer_option
+from xacct_infra.cli.options import config_option, consumer_option, output_option
 from xacct_infra.errors import ExitCode, UsageError
 
 
@@ -137,7 +137,7 @@ def profile_cmd(*, config_path: str, consumer: str | None, name: str, duration: 
 @click.option("--emulator", is_flag=True,
               help="The endpoint is an emulator that does not enforce IAM: report denials as unproven instead of "
                    "failing. Needs --endpoint-url or AWS_ENDPOINT_URL.")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option()
 @click.pass_context
 def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, roundtrip: bool,
                wait: float, deny_table: tuple[str, ...], deny_key: tuple[str, ...], emulator: bool, output: str) -> None:

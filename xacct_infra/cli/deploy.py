@@ -12,8 +12,8 @@ import click
 
 from xacct_infra import aws, render
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option
-from xacct_infra.cli.progress import LineReporter, reporter_for
+from xacct_infra.cli.options import config_option, output_option
+from xacct_infra.cli.progress import LineReporter, LiveReporter, TickingClock, reporter_for
 from xacct_infra.deploy import Deployer, DeployOptions, StackSpec, SystemClock
 from xacct_infra.deploy import status as st
 from xacct_infra.deploy.artifacts import TemplateStore, check_size
@@ -89,7 +89,11 @@ def _deployer(side: StackTarget, guard: bool = True, *, reporter: Any = None, cl
 
     # Termination protection goes through a client without retries: an endpoint that does not
     # implement it answers HTTP 500, which must cost a warning, not a retry backoff.
-    return Deployer(cfn, reporter=reporter or reporter_for(), clock=clock, template_store=store,
+    reporter = reporter or reporter_for()
+    if clock is None and isinstance(reporter, LiveReporter):  # the live view ticks while the deployer waits
+        base = SystemClock()
+        reporter.now, clock = base.now, TickingClock(base, reporter.tick)
+    return Deployer(cfn, reporter=reporter, clock=clock, template_store=store,
                     optional_cfn=lambda: aws.client(sess, "cloudformation", side.target, max_attempts=1))
 
 
@@ -119,7 +123,7 @@ def _interactive() -> bool:
 @aws_options
 @click.option("--plan", "plan_only", is_flag=True, help="Show what would change (resources and IAM statements); change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (non-interactive runs never ask).")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Format of the results on stdout.")
+@output_option()
 @click.option("--termination-protection/--no-termination-protection", default=True, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Give up waiting after this long (the stack keeps going).")
 @click.option("--continue-rollback", is_flag=True, help="Recover a stack in UPDATE_ROLLBACK_FAILED, then deploy.")
@@ -182,7 +186,10 @@ def _deploy_one(cfg: config_mod.Config, side: StackTarget, spec: StackSpec, opts
                 reporter: Any = None, clock: Any = None) -> dict[str, Any]:
     deployer = _deployer(side, reporter=reporter, clock=clock)
     with aws.translate_errors(side.target):
-        result = deployer.deploy(spec, opts)
+        try:
+            result = deployer.deploy(spec, opts)
+        finally:
+            getattr(deployer.reporter, "close", lambda: None)()  # stdout may follow: the live view stops here
     entry: dict[str, Any] = {"stack": result.stack_name, "account": side.account_id, "outcome": result.outcome,
                              "status": result.stack_status, "outputs": result.outputs}
     if result.outputs is None and result.outcome != "planned":
@@ -309,9 +316,10 @@ def _confirm(question: str) -> bool:
 @aws_options
 @click.option("--wait", is_flag=True, help="If an operation is running, follow it until it ends.")
 @click.option("--events", default=5, show_default=True, type=click.IntRange(min=0), help="How many recent events to show.")
+@output_option()
 @click.pass_context
 def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[str, ...], profile: str | None,
-           region: str | None, endpoint_url: str | None, wait: bool, events: int) -> None:
+           region: str | None, endpoint_url: str | None, wait: bool, events: int, output: str) -> None:
     """Show each stack's status, recent events and drift against the config.
 
     Exit 0 when every chosen stack is deployed, stable and matches the config; 1 otherwise.
@@ -319,33 +327,42 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     cfg = config_mod.load(config_path)
     if not (a or b):
         all_ = True
-    healthy = True
+    entries = []
     bodies = _bodies(cfg)
     for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer):
         deployer = _deployer(side)
         spec = _spec(cfg, side, bodies)
+        entry: dict[str, Any] = {"stack": side.stack_name, "side": side.name, "account": side.account_id, "status": "NOT DEPLOYED",
+                                 "healthy": False}
+        entries.append(entry)
         with aws.translate_errors(side.target):
             stack = deployer.describe(side.stack_name)
             if stack is not None and wait and st.is_in_progress(stack["StackStatus"]):
                 stack = deployer.follow(spec, stack)
+                deployer.reporter.close()  # type: ignore[attr-defined]
             if stack is None:
-                click.echo(f"{side.stack_name}\t{side.name} {side.account_id}\tNOT DEPLOYED")
-                healthy = False
                 continue
             matches = deployer.template_matches(spec)
             recent = deployer.cfn.describe_stack_events(StackName=stack["StackId"]).get("StackEvents", [])[:events]
-        status_ = stack["StackStatus"]
-        ok = status_ in ("CREATE_COMPLETE", "UPDATE_COMPLETE") and matches
-        healthy = healthy and ok
-        click.echo(f"{side.stack_name}\t{side.name} {side.account_id}\t{status_}")
-        click.echo(f"  template\t{'matches the config' if matches else 'DIFFERS from the config (see: xacct-infra deploy --plan)'}")
-        click.echo(f"  termination protection\t{'on' if stack.get('EnableTerminationProtection') else 'off'}")
-        if stack.get("StackStatusReason"):
-            click.echo(f"  reason\t{stack['StackStatusReason']}")
-        for ev in recent:
-            reason = f": {ev['ResourceStatusReason']}" if ev.get("ResourceStatusReason") else ""
-            click.echo(f"  {ev['Timestamp']:%Y-%m-%d %H:%M:%S} {ev['LogicalResourceId']} {ev['ResourceStatus']}{reason}")
-    if not healthy:
+        entry.update(status=stack["StackStatus"], template_matches=matches, reason=stack.get("StackStatusReason"),
+                     termination_protection=bool(stack.get("EnableTerminationProtection")),
+                     healthy=stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE") and matches,
+                     events=[{"time": ev["Timestamp"].isoformat(), "resource": ev["LogicalResourceId"], "status": ev["ResourceStatus"],
+                              "reason": ev.get("ResourceStatusReason") or ""} for ev in recent])
+    if output == "json":
+        click.echo(json.dumps({"healthy": all(e["healthy"] for e in entries), "stacks": entries}, indent=2))
+    for entry in entries if output == "text" else []:
+        click.echo(f"{entry['stack']}\t{entry['side']} {entry['account']}\t{entry['status']}")
+        if "template_matches" not in entry:
+            continue
+        click.echo(f"  template\t{'matches the config' if entry['template_matches'] else 'DIFFERS from the config (see: xacct-infra deploy --plan)'}")
+        click.echo(f"  termination protection\t{'on' if entry['termination_protection'] else 'off'}")
+        if entry["reason"]:
+            click.echo(f"  reason\t{entry['reason']}")
+        for ev in entry["events"]:
+            reason = f": {ev['reason']}" if ev["reason"] else ""
+            click.echo(f"  {ev['time'][:19].replace('T', ' ')} {ev['resource']} {ev['status']}{reason}")
+    if not all(e["healthy"] for e in entries):
         ctx.exit(int(ExitCode.FAILED))
 
 
@@ -356,18 +373,27 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Turn termination protection off first; delete even without the ownership tag.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS")
+@output_option()
 def destroy(*, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[str, ...], profile: str | None, region: str | None, endpoint_url: str | None,
-            yes: bool, force: bool, timeout: float | None) -> None:
+            yes: bool, force: bool, timeout: float | None, output: str) -> None:
     """Delete a stack (asks first; refuses while termination protection is on unless --force)."""
     cfg = config_mod.load(config_path)
     bodies = _bodies(cfg)
-    for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, order=("b", "a"), consumers=consumer):
-        if not yes:
-            if not _interactive():
-                raise UsageError(f"refusing to delete {side.stack_name} without --yes in a non-interactive run")
-            if not click.confirm(f"Delete stack {side.stack_name} in account {side.account_id}?", default=False, err=True):
-                raise UsageError(f"{side.stack_name}: not deleted")
-        deployer = _deployer(side)
-        with aws.translate_errors(side.target):
-            final = deployer.destroy(_spec(cfg, side, bodies), force=force, timeout=timeout)
-        click.echo(f"{side.stack_name}\t{'deleted' if final == 'DELETE_COMPLETE' else final}")
+    done: list[dict[str, str]] = []
+    try:
+        for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, order=("b", "a"), consumers=consumer):
+            if not yes:
+                if not _interactive():
+                    raise UsageError(f"refusing to delete {side.stack_name} without --yes in a non-interactive run")
+                if not click.confirm(f"Delete stack {side.stack_name} in account {side.account_id}?", default=False, err=True):
+                    raise UsageError(f"{side.stack_name}: not deleted")
+            deployer = _deployer(side)
+            with aws.translate_errors(side.target):
+                final = deployer.destroy(_spec(cfg, side, bodies), force=force, timeout=timeout)
+                deployer.reporter.close()  # type: ignore[attr-defined]
+            done.append({"stack": side.stack_name, "account": side.account_id, "outcome": "deleted" if final == "DELETE_COMPLETE" else final})
+            if output == "text":
+                click.echo(f"{side.stack_name}\t{done[-1]['outcome']}")
+    finally:  # what was deleted before a failure is still reported
+        if output == "json":
+            click.echo(json.dumps({"stacks": done}, indent=2))
