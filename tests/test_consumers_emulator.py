@@ -94,10 +94,13 @@ def test_each_consumer_verifies_its_own_access_end_to_end(emulator, run, fleet) 
     assert payments.exit_code == 0, payments.stdout + payments.stderr
     assert "assume arn:aws:iam::111111111111:role/xacct-access " in payments.stdout
     assert "equal byte for byte" in payments.stdout
-    reporting = run("verify", "--config", str(fleet), "--consumer", "reporting", "--profile", "reporting-host", "--emulator")
+    reporting = run("verify", "--config", str(fleet), "--consumer", "reporting", "--profile", "reporting-host", "--emulator",
+                    "--output", "json")
     assert reporting.exit_code == 0, reporting.stdout + reporting.stderr
-    assert "assume arn:aws:iam::111111111111:role/xacct-access-reporting" in reporting.stdout
-    assert "keystore-audit" not in reporting.stdout.replace("denied", "")  # only its own subset is checked
+    checks = [c["check"] for c in json.loads(reporting.stdout)["checks"]]
+    assert "assume arn:aws:iam::111111111111:role/xacct-access-reporting" in checks
+    assert "dynamodb:DescribeTable keystore" in checks
+    assert not [c for c in checks if "keystore-audit" in c], "only the consumer's own subset is checked"
     creds = run("credentials", "--config", str(fleet), "--consumer", "search", "--profile", "search-host", "--format", "json")
     assert json.loads(creds.stdout)["AssumedRoleArn"].startswith("arn:aws:sts::111111111111:assumed-role/xacct-access/")
 

@@ -4,6 +4,8 @@ the emulator cannot produce. A fake clock: nothing here sleeps."""
 from __future__ import annotations
 
 import base64
+import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -307,8 +309,16 @@ def test_roundtrip_refuses_a_table_without_keystore_schema() -> None:
     assert row.status == "FAIL" and "Keystore's key schema" in row.detail
 
 
-def test_secrets_never_appear_in_rows() -> None:
-    rows, _, progress = run(always_denied=True)
-    text = verify.format_table(rows) + "".join(progress)
-    for secret in ("source-secret", "assumed-secret", "assumed-token"):
-        assert secret not in text
+@pytest.mark.parametrize("path", ["assumed-with-roundtrip", "assume-denied"])
+def test_secrets_never_appear_in_rows_progress_reprs_or_logs(path: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    if path == "assume-denied":
+        rows, _, progress = run(always_denied=True)
+    else:  # the role is assumed and every check runs: this is where a secret could leak
+        rows, _, progress = run(roundtrip=True, assume_errors=1)
+        assert by_check(rows)[ASSUME].status == "ok" and any(r.check.startswith("roundtrip: GetItem") for r in rows)
+    text = "\n".join([verify.format_table(rows), verify.summary(rows), *progress, repr(rows),
+                      json.dumps([r.__dict__ for r in rows]), caplog.text])
+    assert rows and progress and caplog.records, "nothing to scan"
+    for secret in ("source-secret", "assumed-secret", "assumed-token", "ASIAASSUMEDEXAMPLE"):
+        assert secret not in text, f"{secret} leaked ({path})"
