@@ -22,7 +22,7 @@ templates: $(STAMP)
 	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check xacct_infra tests benchmarks
