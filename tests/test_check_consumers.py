@@ -49,7 +49,7 @@ def test_org_wide_trust_passes_for_the_organization_and_no_one_else() -> None:
     report = check.run_files(ORG, check.rendered_files(ORG), parliament=False)
     assert report.ok, [str(f) for f in report.findings]
     assert report.sweep.matrix["the same instance role in another account of the organization"]
-    assert report.sweep.matrix["the same role in an account outside the organization (333333333333)"] == []
+    assert report.sweep.matrix["the same role in an account outside the organization (444444444444)"] == []
     assert report.sweep.matrix["another role in an account of the organization"] == []
 
 

@@ -104,9 +104,12 @@ def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partiti
     with trust = "org", one pass per distinct consumer template (the organization is checked
     by its own principals).
     """
+    structural = compare_with_generator(config, files, partition=partition)
     if len(config.consumers) == 1:
         docs: dict[Side, Mapping[str, Any]] = {"a": files["account-a"], "b": files["account-b"]}
-        return run(config.view_of(config.consumers[0]), docs, partition=partition, parliament=parliament)
+        report = run(config.view_of(config.consumers[0]), docs, partition=partition, parliament=parliament)
+        report.findings = _unique(structural + report.findings)
+        return report
     stems = layout(config)
     if config.account_a.trust == "roles":
         passes = list(config.consumers)
@@ -119,7 +122,28 @@ def run_files(config: Config, files: Mapping[str, Mapping[str, Any]], *, partiti
         docs = {"a": files["account-a"], "b": files[stem]}
         reports.append((consumer.name, run(view, docs, partition=partition, parliament=parliament,
                                            names={"a": "account-a.yaml", "b": f"{stem}.yaml"})))
-    return _merge(config, reports)
+    report = _merge(config, reports)
+    report.findings = _unique(structural + report.findings)
+    return report
+
+
+def compare_with_generator(config: Config, files: Mapping[str, Mapping[str, Any]], *, partition: str | None = None) -> list[Finding]:
+    """Every file held to what the generator writes for the config (access.expected): roles and
+    their properties, trust (structurally and with probes), permissions and attachments."""
+    from xacct_infra.access import expected, probes
+
+    a = config.account_a
+    stems = layout(config)
+    owners = {"account-a": (a.id, a.region)}
+    for consumer in config.consumers:
+        owners.setdefault(stems[consumer.name], (consumer.id, consumer.region))
+    return expected.compare_files(files, rendered_files(config), owners=owners, partition=partition or a.partition,
+                                  accounts=[a.id, *dict.fromkeys(c.id for c in config.consumers)],
+                                  org=probes.Org(a.org_id, a.org_paths) if a.trust == "org" else None)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(findings))
 
 
 def _merge(config: Config, reports: list[tuple[str, Report]]) -> Report:
@@ -144,7 +168,7 @@ def run(view: ConsumerView, templates: Templates, *, partition: str | None = Non
         names: Mapping[Side, str] | None = None) -> Report:
     part = partition or view.owner.partition
     ts = tpl.load(templates, view, part, names)
-    sweep = matrix.sweep(view, ts)
+    sweep = matrix.sweep(view, ts, _expected_trust(view, part))
     findings = run_rules(RULES, ts, view)
     version = ""
     if parliament:
@@ -153,3 +177,10 @@ def run(view: ConsumerView, templates: Templates, *, partition: str | None = Non
         findings += gate.analyze(ts)
         version = gate.version()
     return Report(view.config.source, part, [(r.id, r.description) for r in RULES], sweep, findings + sweep.findings, version)
+
+
+def _expected_trust(view: ConsumerView, partition: str) -> dict[str, Mapping[str, Any]]:
+    """Role ARN -> the trust policy the generator writes for it, for this consumer's files."""
+    files = rendered_files(view.config)
+    generated = tpl.load({"a": files["account-a"], "b": files[layout(view.config)[view.consumer.name]]}, view, partition)
+    return {role.arn: role.trust.document for role in generated.roles}

@@ -25,6 +25,7 @@ from awacs.aws import (
     Principal,
     Statement,
     StringEquals,
+    StringEqualsIfExists,
 )
 from troposphere import Sub
 
@@ -40,6 +41,15 @@ TABLE_WRITE: tuple[Action, ...] = (dynamodb.DescribeTable, dynamodb.PutItem, dyn
 INDEX_READ: tuple[Action, ...] = (dynamodb.Query, dynamodb.Scan)
 KEY_DECRYPT: tuple[Action, ...] = (kms.Decrypt, kms.DescribeKey)
 KEY_ENCRYPT: tuple[Action, ...] = (kms.Encrypt, kms.GenerateDataKey, kms.DescribeKey)
+
+# Write access that cannot read: PutItem/UpdateItem/DeleteItem return the item's old or new
+# contents when asked (ReturnValues ALL_OLD, ALL_NEW, UPDATED_OLD, UPDATED_NEW), so a
+# write-only table's statement allows them only when dynamodb:ReturnValues is absent or NONE
+# (StringEqualsIfExists), in a statement of their own (DescribeTable and BatchWriteItem do not
+# know the key). read-write tables are unaffected.
+RETURN_VALUES_KEY = "dynamodb:ReturnValues"
+RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+RETURNING_ACTIONS: tuple[Action, ...] = (dynamodb.PutItem, dynamodb.UpdateItem, dynamodb.DeleteItem)
 
 _SIDS = {"read": "Read", "write": "Write", "read-write": "ReadWrite",
          "decrypt": "Decrypt", "encrypt": "Encrypt", "encrypt-decrypt": "EncryptDecrypt"}
@@ -82,10 +92,12 @@ class AccessGrant:
     sid: str
     actions: tuple[Action, ...]
     resources: tuple[Sub, ...]
+    write_only: bool = False  # writes that may not return item contents (see WRITE_ONLY)
 
     def statement(self, resources: Sequence[Sub] | None = None, sid: str | None = None) -> Statement:
+        extra = {"Condition": Condition(StringEqualsIfExists(RETURN_VALUES_KEY, "NONE"))} if self.write_only else {}
         return Statement(Sid=sid or self.sid, Effect=Allow, Action=list(self.actions),
-                         Resource=list(self.resources if resources is None else resources))
+                         Resource=list(self.resources if resources is None else resources), **extra)
 
 
 def access_grants(role: AccessRole) -> list[AccessGrant]:
@@ -99,7 +111,13 @@ def access_grants(role: AccessRole) -> list[AccessGrant]:
     for access in ("read", "write", "read-write"):
         tables = [t for t in role.tables if t.access == access]
         if tables:
-            grants.append(AccessGrant(f"DynamoDB{_SIDS[access]}", table_actions(tables[0]), tuple(table_resource(a, t) for t in tables)))
+            resources = tuple(table_resource(a, t) for t in tables)
+            if tables[0].can_read:
+                grants.append(AccessGrant(f"DynamoDB{_SIDS[access]}", table_actions(tables[0]), resources))
+            else:  # write-only: the item writes in a statement of their own, which may not return values
+                returning = {x.JSONrepr() for x in RETURNING_ACTIONS}
+                grants.append(AccessGrant("DynamoDBWrite", tuple(x for x in TABLE_WRITE if x.JSONrepr() not in returning), resources))
+                grants.append(AccessGrant("DynamoDBWriteItems", RETURNING_ACTIONS, resources, write_only=True))
     indexed = [t for t in role.tables if t.indexes and t.can_read]
     if indexed:
         grants.append(AccessGrant("DynamoDBIndexRead", INDEX_READ, tuple(index_resource(a, t) for t in indexed)))

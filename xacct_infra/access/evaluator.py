@@ -54,6 +54,7 @@ class Principal:
     arn: str | None = None
     account: str | None = None
     service: str | None = None
+    federated: str | None = None  # a web-identity or SAML provider (``cognito-identity.amazonaws.com``, a provider ARN)
 
     @classmethod
     def of_arn(cls, label: str, arn: str) -> Principal:
@@ -65,6 +66,10 @@ class Principal:
     @classmethod
     def of_service(cls, service: str) -> Principal:
         return cls(label=service, service=service)
+
+    @classmethod
+    def of_federated(cls, provider: str) -> Principal:
+        return cls(label=provider, federated=provider)
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,14 @@ class Request:
 
 @dataclass(frozen=True)
 class Policy:
-    """One policy document and the name findings use for it (``AccessRole/xacct-access``)."""
+    """One policy document and the name findings use for it (``AccessRole/xacct-access``).
+
+    Its statements are checked and indexed by action on first use and kept with the object:
+    do not change ``document`` after making a Policy of it."""
 
     name: str
     document: Mapping[str, Any]
+    _compiled: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -128,7 +137,7 @@ def authorize(request: Request, *, identity: Sequence[Policy] = (), resource: Se
         return Decision("Deny", denied_by=tuple(sorted(set(denies))))
 
     p = request.principal
-    if p.service is not None:  # services act on resource (trust) policies alone
+    if p.service is not None or p.federated is not None:  # services and federated users act on trust policies alone
         return _decide(bool(res.allows), [r for r, _ in res.allows])
     identity_ok = bool(ident.allows) and (bound is None or bool(bound.allows))
     identity_refs = [r for r, _ in ident.allows]
@@ -154,16 +163,69 @@ def _decide(allowed: bool, refs: list[StatementRef]) -> Decision:
 def _evaluate(policies: Sequence[Policy] | None, request: Request, *, resource_policy: bool) -> _Result:
     result = _Result()
     for policy in policies or ():
-        for index, statement in enumerate(_statements(policy)):
-            how = _applies(statement, request, resource_policy=resource_policy, where=f"{policy.name} Statement[{index}]")
+        for st in _compiled(policy).matching(request.action):
+            how = _applies(st, request, resource_policy=resource_policy)
             if how is None:
                 continue
-            ref = StatementRef(policy.name, str(statement.get("Sid") or f"Statement[{index}]"))
-            if statement.get("Effect") == "Deny":
-                result.denies.append(ref)
+            if st.effect == "Deny":
+                result.denies.append(st.ref)
             else:
-                result.allows.append((ref, how))
+                result.allows.append((st.ref, how))
     return result
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A statement checked once and ready to match: its actions, resources and the rest."""
+
+    ref: StatementRef
+    where: str
+    effect: str
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str, ...] | None  # None: neither Resource nor NotResource
+    not_resource: bool
+    body: Mapping[str, Any]
+
+
+@dataclass
+class _Compiled:
+    document: Mapping[str, Any]
+    statements: tuple[_Statement, ...]
+    by_action: dict[str, tuple[_Statement, ...]] = field(default_factory=dict)
+
+    def matching(self, action: str) -> tuple[_Statement, ...]:
+        """The statements whose Action/NotAction covers ``action`` (memoised per action)."""
+        found = self.by_action.get(action)
+        if found is None:
+            found = tuple(st for st in self.statements if _any_matches(action_matches, st.actions, action) != st.not_action)
+            self.by_action[action] = found
+        return found
+
+
+def _compiled(policy: Policy) -> _Compiled:
+    compiled: _Compiled | None = policy._compiled
+    if compiled is None:
+        compiled = _Compiled(policy.document, tuple(_compile(policy.name, i, st) for i, st in enumerate(_statements(policy))))
+        object.__setattr__(policy, "_compiled", compiled)  # frozen: a cache, not a change of value
+    return compiled
+
+
+def _compile(name: str, index: int, st: Mapping[str, Any]) -> _Statement:
+    where = f"{name} Statement[{index}]"
+    if st.get("Effect") not in ("Allow", "Deny"):
+        raise PolicyError(f"{where}: Effect must be Allow or Deny, got {st.get('Effect')!r}")
+    for positive, negative in (("Action", "NotAction"), ("Resource", "NotResource")):
+        if positive in st and negative in st:
+            raise PolicyError(f"{where}: has both {positive} and {negative}")
+    if "Action" not in st and "NotAction" not in st:
+        raise PolicyError(f"{where}: needs Action or NotAction")
+    action_key = "Action" if "Action" in st else "NotAction"
+    resource_key = "Resource" if "Resource" in st else "NotResource" if "NotResource" in st else None
+    return _Statement(StatementRef(name, str(st.get("Sid") or f"Statement[{index}]")), where, str(st["Effect"]),
+                      _patterns(st[action_key], f"{where}.{action_key}"), action_key == "NotAction",
+                      _patterns(st[resource_key], f"{where}.{resource_key}") if resource_key else None,
+                      resource_key == "NotResource", st)
 
 
 def _statements(policy: Policy) -> list[Mapping[str, Any]]:
@@ -175,35 +237,22 @@ def _statements(policy: Policy) -> list[Mapping[str, Any]]:
     return statements
 
 
-def _applies(st: Mapping[str, Any], request: Request, *, resource_policy: bool, where: str) -> PrincipalMatch | None:
-    """How the statement's principal matched (``any`` for identity policies), or None if it does not apply."""
-    if st.get("Effect") not in ("Allow", "Deny"):
-        raise PolicyError(f"{where}: Effect must be Allow or Deny, got {st.get('Effect')!r}")
-    if not _element(st, "Action", "NotAction", request.action, _action_matches, where, required=True):
-        return None
-    if not _element(st, "Resource", "NotResource", request.resource, _resource_matches, where, required=not resource_policy):
+def _applies(st: _Statement, request: Request, *, resource_policy: bool) -> PrincipalMatch | None:
+    """How the statement's principal matched (``any`` for identity policies), or None if it does not apply.
+    The caller has already matched the action."""
+    if st.resources is None:
+        if not resource_policy:
+            raise PolicyError(f"{st.where}: needs Resource or NotResource")
+    elif _any_matches(resource_matches, st.resources, request.resource) == st.not_resource:
         return None
     how: PrincipalMatch | None = "any"
     if resource_policy:
-        how = _principal(st, request.principal, where)
-    elif "Principal" in st or "NotPrincipal" in st:
-        raise PolicyError(f"{where}: an identity policy statement cannot have Principal")
-    if how is None or not _conditions(st.get("Condition", {}), request, st["Effect"] == "Allow", where):
+        how = _principal(st.body, request.principal, st.where)
+    elif "Principal" in st.body or "NotPrincipal" in st.body:
+        raise PolicyError(f"{st.where}: an identity policy statement cannot have Principal")
+    if how is None or not _conditions(st.body.get("Condition", {}), request, st.effect == "Allow", st.where):
         return None
     return how
-
-
-def _element(st: Mapping[str, Any], positive: str, negative: str, value: str,
-             matches: Callable[[str, str], bool], where: str, *, required: bool) -> bool:
-    if positive in st and negative in st:
-        raise PolicyError(f"{where}: has both {positive} and {negative}")
-    if positive in st:
-        return _any_matches(matches, _patterns(st[positive], f"{where}.{positive}"), value)
-    if negative in st:
-        return not _any_matches(matches, _patterns(st[negative], f"{where}.{negative}"), value)
-    if required:
-        raise PolicyError(f"{where}: needs {positive} or {negative}")
-    return True
 
 
 def _patterns(value: Any, where: str) -> tuple[str, ...]:
@@ -243,9 +292,11 @@ def _principal_matches(element: Any, p: Principal, where: str) -> PrincipalMatch
 
 def _one_principal(kind: str, value: str, p: Principal) -> PrincipalMatch | None:
     if kind == "Service":
-        return "specific" if p.service is not None and value == p.service else None
-    if kind != "AWS" or p.service is not None:
-        return None  # Federated / CanonicalUser principals never make our requests
+        return "specific" if p.service is not None and value.lower() == p.service.lower() else None
+    if kind == "Federated":
+        return "specific" if p.federated is not None and value == p.federated else None
+    if kind != "AWS" or p.service is not None or p.federated is not None:
+        return None  # CanonicalUser principals never make our requests
     if value == "*":
         return "any"
     root = _ACCOUNT_ROOT.fullmatch(value)
@@ -272,15 +323,18 @@ def _glob(pattern: str, *, ignore_case: bool, arn: bool) -> re.Pattern[str]:
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
-def _action_matches(pattern: str, action: str) -> bool:
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards."""
     return _glob(pattern, ignore_case=True, arn=False).fullmatch(action) is not None
 
 
-def _resource_matches(pattern: str, resource: str) -> bool:
+def resource_matches(pattern: str, resource: str) -> bool:
+    """IAM resource (and ArnLike) matching: case-sensitive, segment-wise wildcards."""
     return _glob(pattern, ignore_case=False, arn=True).fullmatch(resource) is not None
 
 
-def _like(pattern: str, value: str) -> bool:
+def like(pattern: str, value: str) -> bool:
+    """StringLike: case-sensitive, ``*`` and ``?`` wildcards across the whole value."""
     return _glob(pattern, ignore_case=False, arn=False).fullmatch(value) is not None
 
 
@@ -289,13 +343,13 @@ _OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "StringNotEquals": (lambda p, v: p == v, True),
     "StringEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), False),
     "StringNotEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), True),
-    "StringLike": (_like, False),
-    "StringNotLike": (_like, True),
+    "StringLike": (like, False),
+    "StringNotLike": (like, True),
     # ArnEquals and ArnLike behave the same: segment-wise, wildcards allowed (IAM reference)
-    "ArnEquals": (_resource_matches, False),
-    "ArnLike": (_resource_matches, False),
-    "ArnNotEquals": (_resource_matches, True),
-    "ArnNotLike": (_resource_matches, True),
+    "ArnEquals": (resource_matches, False),
+    "ArnLike": (resource_matches, False),
+    "ArnNotEquals": (resource_matches, True),
+    "ArnNotLike": (resource_matches, True),
     "Bool": (lambda p, v: p.lower() == v.lower(), False),
 }
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from xacct_infra import arns, policies
 from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize
+from xacct_infra.access.probes import OTHER_ORG
 from xacct_infra.access.templates import Role, TemplateSet, filename
 from xacct_infra.config import AccessRole, ConsumerView
 from xacct_infra.findings import Finding
@@ -26,7 +28,7 @@ OTHER_ACTIONS = ("iam:PassRole", "iam:CreateUser", "iam:AttachRolePolicy", "s3:G
 PROBE_INDEX = "xacct-probe-index"
 PROBE_STREAM = "2024-01-01T00:00:00.000"
 PROBE_KEY = arns.PROBE_KEY_ID
-THIRD_ACCOUNTS = ("333333333333", "444444444444", "555555555555")
+THIRD_ACCOUNTS = ("333333333333", "444444444444", "555555555555", "666666666666", "777777777777")
 OTHER_REGIONS = {"aws": ("us-west-2", "eu-central-1"), "aws-cn": ("cn-northwest-1", "cn-north-1"),
                  "aws-us-gov": ("us-gov-east-1", "us-gov-west-1")}
 ADMIN = Policy("worst case: an administrator policy in the caller's account",
@@ -57,8 +59,23 @@ class Caller:
     context: Mapping[str, ContextValue]
 
 
+@dataclass(frozen=True, order=True)
+class Cell:
+    """A conditional cell of the matrix: ``action`` on ``resource`` when ``condition`` holds."""
+
+    via: str  # the Account A role (logical id)
+    action: str
+    resource: str
+    condition: str  # "dynamodb:ReturnValues=ALL_NEW"
+    allowed: bool
+
+    def __str__(self) -> str:
+        return f"{self.via}: {self.action} with {self.condition} on {self.resource} -> {'allowed' if self.allowed else 'denied'}"
+
+
 @dataclass
 class Sweep:
+    cells: list[Cell] = field(default_factory=list)
     requests: int = 0
     principals: dict[str, str] = field(default_factory=dict)  # label -> ARN or service
     matrix: dict[str, list[Grant]] = field(default_factory=dict)
@@ -114,9 +131,12 @@ def role_probes(view: ConsumerView, partition: str, third: str) -> list[str]:
             arns.role_arn(partition, third, a.role_path, name), "*"]
 
 
-def sweep(view: ConsumerView, ts: TemplateSet) -> Sweep:
+def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapping[str, Any]] | None = None) -> Sweep:
     """One consumer's pass: its role reaches its own Account A role and nothing else; the other
-    Account A roles of the config keep exactly their own grants and stay out of its reach."""
+    Account A roles of the config keep exactly their own grants and stay out of its reach.
+
+    ``expected_trust``: role ARN -> the trust policy the generator writes for it; a service
+    may assume a template role exactly when that policy admits it (the consumer's kind)."""
     p = ts.partition
     a, b, full = view.owner, view.consumer, view.config
     out = Sweep()
@@ -127,21 +147,27 @@ def sweep(view: ConsumerView, ts: TemplateSet) -> Sweep:
             out.findings.append(Finding("access:missing-role", side, f"no AWS::IAM::Role with ARN {arn}, which the config names"))
     _caveats(ts, out)
 
-    third = next(t for t in THIRD_ACCOUNTS if t not in {a.id} | {c.id for c in full.consumers})
-    callers = _callers(view, ts, b_role, third)
-    expected_edges = {(callers[0].principal.label, a_arn), ("ec2.amazonaws.com", b_arn)}
+    unused = [t for t in THIRD_ACCOUNTS if t not in {a.id} | {c.id for c in full.consumers}]
+    third, outsider = unused[0], unused[1]
+    wanted = expected_trust or {}
+    services = sorted({v for doc in wanted.values() for v in _services(doc)} | {"ec2.amazonaws.com", "lambda.amazonaws.com"})
+    callers = _callers(view, ts, b_role, third, outsider, services)
+    expected_edges = {(callers[0].principal.label, a_arn)}
     if a.trust == "org":  # by design: the same instance role in any account of the organization
         expected_edges.add((ORG_PEER, a_arn))
     edges: set[tuple[str, str]] = set()
     for caller, role in itertools.product(callers, ts.roles):
         request = Request(caller.principal, "sts:AssumeRole", role.arn, caller.context, adversarial=True)
-        expected = (caller.principal.label, role.arn) in expected_edges
+        expected = (caller.principal.label, role.arn) in expected_edges or (
+            caller.principal.service is not None and role.arn in wanted
+            and authorize(request, resource=(Policy("expected", wanted[role.arn]),), trust=True).allowed)
         decision = _check(out, request, expected, role.trust.name, identity=caller.identity, resource=(role.trust.policy,),
                           resource_account=role.account, trust=True)
         if decision.allowed:
             edges.add((caller.principal.label, role.arn))
 
-    actions = sorted(set(data_actions()) | _named_actions(ts))
+    known = {action.lower() for action in data_actions()}
+    actions = sorted(set(data_actions()) | {a for a in _named_actions(ts) if a.lower() not in known})
     resources = list(dict.fromkeys(data_probes(view, p) + sorted(_named_resources(ts))))
     role_targets = role_probes(view, p, third)
     pairs = [*itertools.product(actions, resources), *itertools.product(STS_ACTIONS, role_targets),
@@ -149,7 +175,7 @@ def sweep(view: ConsumerView, ts: TemplateSet) -> Sweep:
     by_role = {arns.role_arn(p, a.id, r.path, r.name): expected_grants_for(r, p) for r in full.access_roles()}
     allowed: dict[str, list[Grant]] = {}
     for role in ts.roles:
-        grants = {("sts:AssumeRole", a_arn)} if role.arn == b_arn else by_role.get(role.arn, set())
+        grants = {(x.lower(), r) for x, r in ({("sts:AssumeRole", a_arn)} if role.arn == b_arn else by_role.get(role.arn, set()))}
         session = Principal.of_arn(f"{role.logical_id} session", role.arn)
         context = {"aws:PrincipalArn": role.arn, "aws:PrincipalAccount": role.account, "aws:PrincipalType": "AssumedRole"}
         identity = tuple(d.policy for d in role.identity)
@@ -157,36 +183,69 @@ def sweep(view: ConsumerView, ts: TemplateSet) -> Sweep:
         allowed[role.arn] = []
         for action, resource in pairs:
             request = Request(session, action, resource, context, adversarial=True)
-            if _check(out, request, (action, resource) in grants, where, identity=identity).allowed:
+            if _check(out, request, (action.lower(), resource) in grants, where, identity=identity).allowed:
                 allowed[role.arn].append(Grant(action, resource))
+        _return_values(out, role.logical_id, session, context, identity, grants, where)
     _matrix(out, callers, edges, allowed, {r.arn: r.logical_id for r in ts.roles}, b_arn)
     return out
 
 
-def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: str) -> list[Caller]:
+def _services(document: Mapping[str, Any]) -> list[str]:
+    body = document.get("Statement", [])
+    out = []
+    for st in body if isinstance(body, list) else [body]:
+        principal = st.get("Principal") if isinstance(st, Mapping) else None
+        if isinstance(principal, Mapping) and st.get("Effect") == "Allow":
+            values = principal.get("Service", [])
+            out += [v for v in (values if isinstance(values, list) else [values]) if isinstance(v, str)]
+    return out
+
+
+def _return_values(out: Sweep, via: str, session: Principal, context: Mapping[str, ContextValue], identity: tuple[Policy, ...],
+                   grants: set[tuple[str, str]], where: str) -> None:
+    """Write-only tables: PutItem/UpdateItem/DeleteItem are allowed only without ReturnValues or
+    with NONE (anything else returns item contents); on readable tables every value is fine."""
+    writable = sorted(r for a, r in grants if a == "dynamodb:putitem")
+    for resource in writable:
+        readable = ("dynamodb:getitem", resource) in grants
+        for action, value in itertools.product(policies.RETURNING_ACTIONS, policies.RETURN_VALUES):
+            name = action.JSONrepr()
+            expected = (name.lower(), resource) in grants and (readable or value == "NONE")
+            request = Request(session, name, resource, {**context, policies.RETURN_VALUES_KEY: value}, adversarial=True)
+            decision = _check(out, request, expected, where, identity=identity)
+            if not readable:
+                out.cells.append(Cell(via, name, resource, f"{policies.RETURN_VALUES_KEY}={value}", decision.allowed))
+
+
+def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: str, outsider: str,
+             services: Iterable[str] = ("ec2.amazonaws.com", "lambda.amazonaws.com")) -> list[Caller]:
     p, a, b = ts.partition, view.owner, view.consumer
     b_arn = arns.role_arn(p, b.id, b.role_path, b.role_name)
     identity = tuple(d.policy for d in b_role.identity) if b_role else ()
 
-    def pinned(arn: str, account: str, **extra: str | None) -> dict[str, str | bool | None]:
-        return {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account, "aws:PrincipalType": "AssumedRole",
-                "aws:PrincipalOrgID": None, "aws:PrincipalOrgPaths": None, **extra}
+    # Every principal carries its own organization: with trust = "org", Account B and the peer
+    # account are members at the first configured OU path, the outsider belongs to another one.
+    home = a.org_id or (a.org_paths[0].split("/")[0] if a.org_paths else None)
+    members: dict[str, dict[str, ContextValue]] = {}
+    if a.trust == "org" and home:
+        inside: dict[str, ContextValue] = {"aws:PrincipalOrgID": home,
+                                           "aws:PrincipalOrgPaths": [a.org_paths[0] if a.org_paths else f"{home}/r-xprb/"]}
+        members = {b.id: inside, third: inside, outsider: {"aws:PrincipalOrgID": OTHER_ORG,
+                                                            "aws:PrincipalOrgPaths": [f"{OTHER_ORG}/r-xprb/ou-xprb-xprobe00/"]}}
+
+    def pinned(arn: str, account: str, **extra: str | None) -> dict[str, ContextValue]:
+        org = members.get(account, {"aws:PrincipalOrgID": None, "aws:PrincipalOrgPaths": None})
+        return {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account, "aws:PrincipalType": "AssumedRole", **org, **extra}
 
     external: dict[str, str | None] = {"sts:ExternalId": a.external_id} if a.external_id else {}
-    org: dict[str, str | None] = {}
-    if a.trust == "org":  # B's accounts are in the organization (and in the first configured OU path)
-        org = {"aws:PrincipalOrgID": a.org_id or (a.org_paths[0].split("/")[0] if a.org_paths else None)}
-    org_paths = {"aws:PrincipalOrgPaths": [a.org_paths[0]]} if a.trust == "org" and a.org_paths else {}
-
-    def in_org(arn: str, account: str, **extra: str | None) -> dict[str, ContextValue]:
-        return {**pinned(arn, account, **extra), **org, **org_paths}
+    in_org = pinned
 
     callers = [Caller(Principal.of_arn("Account B instance role", b_arn), identity, in_org(b_arn, b.id, **external))]
     if a.external_id:
         callers.append(Caller(Principal.of_arn("Account B instance role without the ExternalId", b_arn), identity,
                               pinned(b_arn, b.id, **{"sts:ExternalId": None})))
     other_b = arns.role_arn(p, b.id, "/", f"{b.role_name}-other")
-    stranger = arns.role_arn(p, third, b.role_path, b.role_name)
+    stranger = arns.role_arn(p, outsider if a.trust == "org" else third, b.role_path, b.role_name)
     if a.trust == "org":
         peer = arns.role_arn(p, third, b.role_path, b.role_name)
         callers.append(Caller(Principal.of_arn(ORG_PEER, peer), identity, in_org(peer, third, **external)))
@@ -194,10 +253,10 @@ def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: st
                               in_org(other_b, b.id, **external)))
     callers += [
         Caller(Principal.of_arn("another principal of Account B", other_b), (ADMIN,), pinned(other_b, b.id)),
-        Caller(Principal.of_arn(f"the same role in an account outside the organization ({third})" if a.trust == "org"
-                                else f"a principal of a third account ({third})", stranger), (ADMIN,), pinned(stranger, third)),
-        Caller(Principal.of_service("ec2.amazonaws.com"), (), {}),
-        Caller(Principal.of_service("lambda.amazonaws.com"), (), {}),
+        Caller(Principal.of_arn(f"the same role in an account outside the organization ({outsider})" if a.trust == "org"
+                                else f"a principal of a third account ({third})", stranger), (ADMIN,),
+               pinned(stranger, outsider if a.trust == "org" else third)),
+        *(Caller(Principal.of_service(service), (), {}) for service in services),
     ]
     for role in ts.roles:  # roles of the templates must not reach each other either (other than B -> A)
         if role.arn != b_arn:
@@ -211,6 +270,9 @@ def _check(out: Sweep, request: Request, expected: bool, where: str, **kwargs: o
     out.requests += 1
     decision = authorize(request, **kwargs)  # type: ignore[arg-type]
     what = f"{request.action} on {request.resource} by {request.principal.label}"
+    if policies.RETURN_VALUES_KEY in request.context:
+        value = request.context[policies.RETURN_VALUES_KEY]
+        what = f"{request.action} with {policies.RETURN_VALUES_KEY}={value} on {request.resource} by {request.principal.label}"
     if expected:
         strict = authorize(replace(request, adversarial=False), **kwargs)  # type: ignore[arg-type]
         if not strict.allowed:

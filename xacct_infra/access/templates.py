@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from xacct_infra import arns
+from xacct_infra.access.compare import RoleState
 from xacct_infra.access.evaluator import Policy
 from xacct_infra.config import SIDES, ConsumerView, Side
 from xacct_infra.intrinsics import Context, UnresolvableError, resolve
@@ -31,7 +33,7 @@ class PolicyDoc:
     raw: Mapping[str, Any]
     document: Mapping[str, Any]
 
-    @property
+    @cached_property
     def policy(self) -> Policy:
         return Policy(self.name, self.document)
 
@@ -47,6 +49,27 @@ class Role:
     identity: tuple[PolicyDoc, ...]
     external_policies: tuple[str, ...] = ()  # managed policy ARNs not defined in the template
     boundary: str | None = None
+    path: str = "/"
+    max_session_duration: int = 3600  # IAM's default when the property is absent
+
+    @property
+    def state(self) -> RoleState:
+        """The role as :mod:`access.compare` holds it to the config (the same shape ``audit`` reads live)."""
+        return RoleState(arn=self.arn, name=self.name, path=self.path, max_session_duration=self.max_session_duration,
+                         boundary=self.boundary, trust=self.trust.document,
+                         policies=tuple((d.name, d.document) for d in self.identity), managed_arns=self.external_policies)
+
+
+@dataclass(frozen=True)
+class FileModel:
+    """What one template file holds: its roles, every policy document, the policies attached to
+    principals that are not roles of this file (``user alice``, ``role existing-role``), and the
+    resources this module does not understand."""
+
+    roles: tuple[Role, ...]
+    policies: tuple[PolicyDoc, ...]
+    attachments: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]]
+    unsupported: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -75,15 +98,15 @@ def load(templates: Mapping[Side, Mapping[str, Any]], view: ConsumerView, partit
     for side in SIDES:
         account = view.owner if side == "a" else view.consumer
         where = (names or {}).get(side, filename(side))
-        side_roles, side_policies, side_unsupported = _read(side, templates[side], partition, account.id, account.region, where)
-        roles += side_roles
-        policies += side_policies
-        unsupported += side_unsupported
+        model = read(side, templates[side], partition, account.id, account.region, where)
+        roles += model.roles
+        policies += model.policies
+        unsupported += model.unsupported
     return TemplateSet(partition, tuple(roles), tuple(policies), tuple(unsupported), templates)
 
 
-def _read(side: Side, template: Mapping[str, Any], partition: str, account: str,
-          region: str, where: str) -> tuple[list[Role], list[PolicyDoc], list[str]]:
+def read(side: Side, template: Mapping[str, Any], partition: str, account: str, region: str, where: str) -> FileModel:
+    """One template file, resolved for ``partition`` in ``account``/``region`` (names findings use ``where``)."""
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         raise UnresolvableError(f"{where}: has no Resources")
@@ -104,6 +127,7 @@ def _read(side: Side, template: Mapping[str, Any], partition: str, account: str,
     docs: list[PolicyDoc] = []
     managed: dict[str, PolicyDoc] = {}  # ARN -> document, for ManagedPolicyArns
     attached: dict[str, list[PolicyDoc]] = {lid: [] for lid in by_type["AWS::IAM::Role"]}  # via the policy's Roles
+    outside: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}  # "user alice" -> policies attached to it
 
     for lid in by_type["AWS::IAM::ManagedPolicy"] + by_type["AWS::IAM::Policy"]:
         p, raw = props(lid), raw_props(lid)
@@ -114,6 +138,12 @@ def _read(side: Side, template: Mapping[str, Any], partition: str, account: str,
             managed[ctx.refs[lid]] = doc
         for role_lid in _roles_named(p.get("Roles", []), name_of):
             attached[role_lid].append(doc)
+        names = set(name_of.values())
+        for prop, what in (("Users", "user"), ("Groups", "group"), ("Roles", "role")):
+            value = p.get(prop, [])
+            for target in value if isinstance(value, list) else [value]:
+                if what != "role" or target not in names:
+                    outside.setdefault(f"{what} {target}", []).append((doc.name, doc.document))
 
     roles = []
     for lid in by_type["AWS::IAM::Role"]:
@@ -127,9 +157,11 @@ def _read(side: Side, template: Mapping[str, Any], partition: str, account: str,
         external = [str(arn) for arn in p.get("ManagedPolicyArns", []) if arn not in managed]
         identity += [managed[arn] for arn in p.get("ManagedPolicyArns", []) if arn in managed]
         identity += [d for d in attached[lid] if d not in identity]
+        duration = p.get("MaxSessionDuration", 3600)
         roles.append(Role(side, lid, name_of[lid], ctx.attrs[(lid, "Arn")], account, trust, tuple(identity),
-                          tuple(external), p.get("PermissionsBoundary")))
-    return roles, docs, unsupported
+                          tuple(external), p.get("PermissionsBoundary"), str(p.get("Path", "/")),
+                          int(duration) if isinstance(duration, int | str) and str(duration).isdigit() else -1))
+    return FileModel(tuple(roles), tuple(docs), {k: tuple(v) for k, v in outside.items()}, tuple(unsupported))
 
 
 def _context(resources: Mapping[str, Any], partition: str, account: str, region: str) -> Context:
