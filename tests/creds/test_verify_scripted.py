@@ -17,9 +17,10 @@ from creds_support import A_ID, B_ID, REGION
 
 from xacct_infra import verify
 from xacct_infra.config import loads
+from xacct_infra.errors import UsageError
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
-CONFIG = loads(f"""
+CONFIG_TEXT = f"""
 [account_a]
 id = "{A_ID}"
 region = "{REGION}"
@@ -32,7 +33,8 @@ access = "encrypt-decrypt"
 [account_b]
 id = "{B_ID}"
 region = "{REGION}"
-""")
+"""
+CONFIG = loads(CONFIG_TEXT)
 CALLER = f"arn:aws:sts::{B_ID}:assumed-role/xacct-instance/i-0abc"
 ASSUMED = f"arn:aws:sts::{A_ID}:assumed-role/xacct-access/s1"
 
@@ -322,3 +324,41 @@ def test_secrets_never_appear_in_rows_progress_reprs_or_logs(path: str, caplog: 
     assert rows and progress and caplog.records, "nothing to scan"
     for secret in ("source-secret", "assumed-secret", "assumed-token", "ASIAASSUMEDEXAMPLE"):
         assert secret not in text, f"{secret} leaked ({path})"
+
+
+# Found by a mutation pass over verify.py: each of these promises had no test that failed when it broke.
+
+def test_credentials_that_act_in_another_account_fail_the_account_a_check() -> None:
+    sts, _ = source_sts()
+    clients = {"sts": Fake(get_caller_identity={"Account": "999999999999", "Arn": "arn:aws:sts::999999999999:assumed-role/x/s"}),
+               "dynamodb": ddb_ok(), "kms": kms_ok()}
+    rows = verify.Verifier(CONFIG.view(), sts, lambda creds: lambda service, region: clients[service],
+                           sleep=Clock().sleep).run(verify.Options(session_name="s1"))
+    row = by_check(rows)["credentials act in Account A"]
+    assert row.status == "FAIL" and "999999999999" in row.detail and A_ID in row.detail
+    assert verify.failed(rows)
+
+
+def test_the_negative_probe_table_is_never_a_granted_table() -> None:
+    cfg = loads(CONFIG_TEXT.replace('name = "keystore"', f'name = "{verify.PROBE_TABLE}"'))
+    sts, _ = source_sts()
+    ddb = ddb_ok(describe_table=lambda TableName: denied("DescribeTable"))
+    clients = {"sts": Fake(get_caller_identity={"Account": A_ID, "Arn": ASSUMED}), "dynamodb": ddb, "kms": kms_ok()}
+    rows = verify.Verifier(cfg.view(), sts, lambda creds: lambda service, region: clients[service],
+                           sleep=Clock().sleep).run(verify.Options(session_name="s1"))
+    probed = [kw["TableName"] for name, kw in ddb.calls if name == "describe_table"]
+    assert verify.PROBE_TABLE in probed, "the granted table is described"
+    denials = [r.check for r in rows if r.check.startswith("denied: dynamodb:DescribeTable")]
+    assert denials and all(f" {verify.PROBE_TABLE} " not in c for c in denials), denials
+
+
+def test_a_skipped_check_fails_verify() -> None:
+    rows = [verify.Row("a", "ok", ""), verify.Row("b", "skipped", "needs a")]
+    assert verify.failed(rows) and verify.summary(rows).startswith("verify FAILED")
+    assert not verify.failed([verify.Row("a", "ok", ""), verify.Row("c", "unproven", "")])
+
+
+def test_roundtrip_needs_a_table_it_may_read_and_write() -> None:
+    write_only = loads(CONFIG_TEXT.replace('access = "read-write"', 'access = "write"'))
+    with pytest.raises(UsageError, match="--roundtrip needs a table with access = \"read-write\""):
+        verify.check_options(write_only.view(), verify.Options(session_name="s1", roundtrip=True))
