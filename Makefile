@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates --check
 	$(BIN)/cfn-lint --include-checks I -- templates/*.yaml
 	$(BIN)/xacct-infra check --config $(CONFIG) --template-dir templates
-	for dir in full consumers org; do \
+	for dir in full consumers org kinds; do \
 	  $(BIN)/xacct-infra templates --config tests/golden/$$dir/xacct.toml --out tests/golden/$$dir --check && \
 	  $(BIN)/cfn-lint --include-checks I -- tests/golden/$$dir/*.yaml && \
 	  $(BIN)/xacct-infra check --config tests/golden/$$dir/xacct.toml --template-dir tests/golden/$$dir > /dev/null || exit 1; \

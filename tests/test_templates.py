@@ -14,7 +14,8 @@ from xacct_infra.stacks.inputs import digest
 
 GOLDEN = ROOT / "tests" / "golden"
 CASES = {"example": (ROOT / "xacct.toml", ROOT / "templates"), "full": (GOLDEN / "full" / "xacct.toml", GOLDEN / "full"),
-         "consumers": (GOLDEN / "consumers" / "xacct.toml", GOLDEN / "consumers"), "org": (GOLDEN / "org" / "xacct.toml", GOLDEN / "org")}
+         "consumers": (GOLDEN / "consumers" / "xacct.toml", GOLDEN / "consumers"), "org": (GOLDEN / "org" / "xacct.toml", GOLDEN / "org"),
+         "kinds": (GOLDEN / "kinds" / "xacct.toml", GOLDEN / "kinds")}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -149,10 +149,17 @@ def explain_assume_error(exc: Any, view: ConsumerView, duration: int) -> XacctEr
         who = caller.group(1) if caller else "the caller"
         ext = ("the external ID in the config does not match the trust policy's sts:ExternalId" if account_a.external_id
                else "the trust policy requires an external ID (set account_a.external_id)")
+        b = view.consumer
+        by_kind = ""
+        if b.vpc_ids:
+            by_kind = f", the caller is not an instance launched in {', '.join(b.vpc_ids)} (aws:Ec2InstanceSourceVpc)"
+        if b.spec.tag_session:
+            by_kind = (", Pod Identity's transitive session tags need sts:TagSession in Account A's trust and the pod "
+                       "role's policy (deploy both stacks from this config)")
         return AssumeRoleError(f"AccessDenied: {who} may not assume {role}; likely causes: the role does not exist "
-                               "(deploy Account A), the trust policy admits another principal (it must name Account B's "
-                               f"instance role), {ext}, or IAM is still propagating after a deploy (wait a minute; "
-                               "`xacct-infra verify` retries)", code)
+                               "(deploy Account A), the trust policy admits another principal (it must name the consumer's "
+                               f"{b.spec.label} {b.role_arn}), {ext}{by_kind}, or IAM is still propagating after a deploy "
+                               "(wait a minute; `xacct-infra verify` retries)", code)
     if code == "ValidationError" and "role chaining" in message:
         return AssumeRoleError(f"STS refused --duration {duration}: the caller is itself a role session, and role "
                                f"chaining is capped at {CHAINING_LIMIT} s; use --duration {CHAINING_LIMIT} or less", code)

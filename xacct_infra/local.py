@@ -149,3 +149,17 @@ def create_sample_key(emulator: Emulator, account_id: str, region: str, descript
     creds = emulator.mint(account_id)
     kms = emulator.client("kms", region, creds)
     return str(kms.create_key(Description=description)["KeyMetadata"]["KeyId"])
+
+
+def create_existing_role(emulator: Emulator, account_id: str, role_path: str, role_name: str) -> str:
+    """Create (once) the role a ``kind = "existing-role"`` consumer names, in its emulated account,
+    as its owners would have before adopting xacct-infra. Returns its ARN."""
+    import json
+
+    iam = emulator.client("iam", credentials=emulator.mint(account_id))
+    try:
+        return str(iam.get_role(RoleName=role_name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Principal": {"Service": "ec2.amazonaws.com"}}]}
+        return str(iam.create_role(RoleName=role_name, Path=role_path, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])

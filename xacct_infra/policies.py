@@ -29,8 +29,9 @@ from awacs.aws import (
 )
 from troposphere import Sub
 
-from xacct_infra import arns
-from xacct_infra.config import AccessRole, AccountA, Key, Table
+from xacct_infra import arns, kinds
+from xacct_infra.config import AccessRole, AccountA, Consumer, Key, Table
+from xacct_infra.config.model import camel
 
 P = arns.PARTITION_SUB
 VERSION = "2012-10-17"
@@ -141,42 +142,68 @@ def account_a_trust_policy(role: AccessRole) -> PolicyDocument:
     """Who may assume an Account A role: the consumers of ``role``.
 
     ``trust = "roles"``: each consumer account's root as principal, narrowed to the
-    consumers' instance roles by ``ArnEquals aws:PrincipalArn``. Trusting the root with a
+    consumers' roles by ``ArnEquals aws:PrincipalArn``. Trusting the root with a
     condition (rather than naming B's role as principal) lets Account A deploy before B's role
     exists and keeps trust intact if B's role is recreated: IAM resolves principal role ARNs
     to internal ids, but not condition values. A root in the principal list only admits that
     account's principals, and ``aws:PrincipalArn`` contains the account, so listing several
-    roots and several role ARNs admits exactly the listed roles.
+    roots and several role ARNs admits exactly the listed roles. An EC2 consumer with
+    ``vpc_ids`` gets a statement of its own that also requires ``aws:Ec2InstanceSourceVpc``.
 
     ``trust = "org"``: any principal (``*``) of the organization (``aws:PrincipalOrgID`` /
-    ``aws:PrincipalOrgPaths``) whose ARN is an instance role of the consumers' path and name
+    ``aws:PrincipalOrgPaths``) whose ARN is a consumer role of the consumers' path and name
     (``ArnLike aws:PrincipalArn arn:<partition>:iam::*:role/<path><name>``).
+
+    EKS Pod Identity sessions carry transitive session tags into the AssumeRole, which STS
+    only accepts when the trust also allows ``sts:TagSession``: one more statement allows it,
+    for the Pod Identity consumers' roles only (the same ``aws:PrincipalArn``), and nothing else.
     """
     a, consumers = role.owner, role.consumers
     equals: dict[str, Any] = {}
     if a.external_id:
         equals["sts:ExternalId"] = a.external_id
+    tagging = [c for c in consumers if c.spec.tag_session]
     if a.trust == "org":
-        if a.org_id:
-            equals = {"aws:PrincipalOrgID": a.org_id, **equals}
-        roles = list(dict.fromkeys(arns.any_account_role_arn(P, c.role_path, c.role_name) for c in consumers))
-        conditions: list[ConditionElement] = [ArnLike("aws:PrincipalArn", _one_or_many([Sub(r) for r in roles]))]
-        if a.org_paths:  # an OU path admits the accounts of its child OUs too, as StackSets deploy to them
-            conditions.append(ForAnyValueStringLike("aws:PrincipalOrgPaths", [f"{path}*" for path in a.org_paths]))
-        if equals:
-            conditions.append(StringEquals(equals))
-        return PolicyDocument(Version=VERSION, Statement=[Statement(
-            Sid="AssumeFromOrganizationInstanceRoles", Effect=Allow, Principal=AWSPrincipal("*"),
-            Action=[sts.AssumeRole], Condition=Condition(conditions))])
+        org: dict[str, Any] = {"aws:PrincipalOrgID": a.org_id} if a.org_id else {}
+
+        def org_statement(sid: str, action: Action, members: Sequence[Consumer], extra: dict[str, Any]) -> Statement:
+            roles = list(dict.fromkeys(arns.any_account_role_arn(P, c.role_path, c.role_name) for c in members))
+            conditions: list[ConditionElement] = [ArnLike("aws:PrincipalArn", _one_or_many([Sub(r) for r in roles]))]
+            if a.org_paths:  # an OU path admits the accounts of its child OUs too, as StackSets deploy to them
+                conditions.append(ForAnyValueStringLike("aws:PrincipalOrgPaths", [f"{path}*" for path in a.org_paths]))
+            if org or extra:
+                conditions.append(StringEquals({**org, **extra}))
+            return Statement(Sid=sid, Effect=Allow, Principal=AWSPrincipal("*"), Action=[action], Condition=Condition(conditions))
+
+        statements = [org_statement("AssumeFromOrganizationInstanceRoles", sts.AssumeRole, consumers, equals)]
+        if tagging:
+            statements.append(org_statement("TagSessionFromOrganizationPodIdentityRoles", sts.TagSession, tagging, {}))
+        return PolicyDocument(Version=VERSION, Statement=statements)
+    plain = [c for c in consumers if not c.vpc_ids]
+    statements = []
+    if plain:
+        instances = all(c.kind == "ec2" for c in plain)
+        sid = ("AssumeFromAccountBInstanceRole" if instances else "AssumeFromConsumerRole") if len(plain) == 1 else (
+            "AssumeFromConsumerInstanceRoles" if instances else "AssumeFromConsumerRoles")
+        statements.append(_roles_statement(sid, sts.AssumeRole, plain, equals))
+    for c in consumers:
+        if c.vpc_ids:
+            statements.append(_roles_statement(f"AssumeFrom{camel(c.name)}InVpcs", sts.AssumeRole, [c],
+                                               {**equals, "aws:Ec2InstanceSourceVpc": _one_or_many(list(c.vpc_ids))}))
+    if tagging:
+        statements.append(_roles_statement("TagSessionFromPodIdentityRoles", sts.TagSession, tagging, {}))
+    return PolicyDocument(Version=VERSION, Statement=statements)
+
+
+def _roles_statement(sid: str, action: Action, consumers: Sequence[Consumer], equals: dict[str, Any]) -> Statement:
+    """``action`` for exactly these consumers' roles: their accounts' roots narrowed by ``aws:PrincipalArn``."""
     roots = list(dict.fromkeys(arns.account_root_arn(P, c.id) for c in consumers))
     role_arns = [arns.role_arn(P, c.id, c.role_path, c.role_name) for c in consumers]
-    conditions = [ArnEquals("aws:PrincipalArn", _one_or_many([Sub(r) for r in role_arns]))]
+    conditions: list[ConditionElement] = [ArnEquals("aws:PrincipalArn", _one_or_many([Sub(r) for r in role_arns]))]
     if equals:
         conditions.append(StringEquals(equals))
-    return PolicyDocument(Version=VERSION, Statement=[Statement(
-        Sid="AssumeFromAccountBInstanceRole" if len(consumers) == 1 else "AssumeFromConsumerInstanceRoles", Effect=Allow,
-        Principal=AWSPrincipal(_one_or_many([Sub(r) for r in roots])),
-        Action=[sts.AssumeRole], Condition=Condition(conditions))])
+    return Statement(Sid=sid, Effect=Allow, Principal=AWSPrincipal(_one_or_many([Sub(r) for r in roots])),
+                     Action=[action], Condition=Condition(conditions))
 
 
 def _one_or_many(values: list[Any]) -> Any:
@@ -184,16 +211,95 @@ def _one_or_many(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
+# ---------------------------------------------------------------- the consumer's side, one function per kind
+#
+# Each consumer kind's role is trusted by exactly one service, with the confused-deputy
+# conditions that service documents (kinds.py; sources in the README, "Consumer kinds"). The
+# account in those conditions is ${AWS::AccountId}: always the account the consumer's stack is
+# deployed in, so one template serves every consumer of a kind (and every StackSet instance).
+
+ACCOUNT_SUB = "${AWS::AccountId}"
+
+
 def ec2_trust_policy() -> PolicyDocument:
+    """``ec2``: EC2 may assume the instance role (EC2 sends no confused-deputy keys for it)."""
     return PolicyDocument(Version=VERSION, Statement=[Statement(
         Sid="EC2InstancesAssume", Effect=Allow, Principal=Principal("Service", "ec2.amazonaws.com"),
         Action=[sts.AssumeRole])])
 
 
-def assume_account_a_policy(role: AccessRole) -> PolicyDocument:
-    """A consumer's only permission: sts:AssumeRole on the one Account A role ARN."""
+def lambda_trust_policy() -> PolicyDocument:
+    """``lambda``: Lambda may assume the execution role for functions of this account."""
+    return _service_trust(kinds.spec("lambda"), "LambdaAssume")
+
+
+def ecs_task_trust_policy() -> PolicyDocument:
+    """``ecs-task``: ECS may assume the task role for tasks of this account and region."""
+    return _service_trust(kinds.spec("ecs-task"), "EcsTasksAssume")
+
+
+def codebuild_trust_policy() -> PolicyDocument:
+    """``codebuild``: CodeBuild may assume the service role for projects of this account and region."""
+    return _service_trust(kinds.spec("codebuild"), "CodeBuildAssume")
+
+
+def eks_pod_identity_trust_policy(consumer: Consumer) -> PolicyDocument:
+    """``eks-pod-identity``: Pod Identity may assume (and tag) the role for this account, and, when
+    configured, only for that cluster, namespace and service account (its session tags)."""
+    tags: dict[str, Any] = {}
+    if consumer.cluster:
+        tags["aws:RequestTag/eks-cluster-arn"] = Sub(f"arn:{P}:eks:${{AWS::Region}}:{ACCOUNT_SUB}:cluster/{consumer.cluster}")
+    if consumer.namespace:
+        tags["aws:RequestTag/kubernetes-namespace"] = consumer.namespace
+    if consumer.service_account:
+        tags["aws:RequestTag/kubernetes-service-account"] = consumer.service_account
+    return _service_trust(kinds.spec("eks-pod-identity"), "EksPodIdentityAssume", tags)
+
+
+def consumer_trust_policy(consumer: Consumer) -> PolicyDocument | None:
+    """The trust policy of the role a consumer's template creates; None for ``existing-role``
+    (xacct-infra creates no role there and does not own its trust)."""
+    if consumer.kind == "ec2":
+        return ec2_trust_policy()
+    if consumer.kind == "lambda":
+        return lambda_trust_policy()
+    if consumer.kind == "ecs-task":
+        return ecs_task_trust_policy()
+    if consumer.kind == "codebuild":
+        return codebuild_trust_policy()
+    if consumer.kind == "eks-pod-identity":
+        return eks_pod_identity_trust_policy(consumer)
+    return None
+
+
+def _service_trust(spec: kinds.KindSpec, sid: str, extra: dict[str, Any] | None = None) -> PolicyDocument:
+    assert spec.service is not None
+    equals: dict[str, Any] = {"aws:SourceAccount": Sub(ACCOUNT_SUB)} if spec.source_account else {}
+    equals.update(extra or {})
+    conditions: list[ConditionElement] = []
+    if equals:
+        conditions.append(StringEquals(equals))
+    if spec.source_arn:
+        conditions.append(ArnLike("aws:SourceArn", Sub(f"arn:{P}:{spec.source_arn}")))
+    actions = [sts.AssumeRole, sts.TagSession] if spec.tag_session else [sts.AssumeRole]
+    statement = Statement(Sid=sid, Effect=Allow, Principal=Principal("Service", spec.service), Action=actions)
+    if conditions:
+        statement.Condition = Condition(conditions)
+    return PolicyDocument(Version=VERSION, Statement=[statement])
+
+
+def consumer_actions(consumer: Consumer) -> list[Action]:
+    """What a consumer's role may do on its Account A role: assume it; a Pod Identity role also
+    tags the session, because its own session tags are transitive and travel into that AssumeRole."""
+    return [sts.AssumeRole, sts.TagSession] if consumer.spec.tag_session else [sts.AssumeRole]
+
+
+def assume_account_a_policy(role: AccessRole, consumer: Consumer | None = None) -> PolicyDocument:
+    """A consumer's only permission: sts:AssumeRole (and for Pod Identity sts:TagSession) on the
+    one Account A role ARN."""
+    actions = consumer_actions(consumer) if consumer is not None else [sts.AssumeRole]
     return PolicyDocument(Version=VERSION, Statement=[Statement(
-        Sid="AssumeAccountARole", Effect=Allow, Action=[sts.AssumeRole],
+        Sid="AssumeAccountARole", Effect=Allow, Action=actions,
         Resource=[Sub(arns.role_arn(P, role.owner.id, role.path, role.name))])])
 
 

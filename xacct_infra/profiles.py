@@ -1,7 +1,8 @@
 """An AWS config profile that assumes Account A's role by itself, and a careful writer for it.
 
-With ``role_arn`` + ``credential_source = Ec2InstanceMetadata`` every AWS SDK and the AWS CLI
-assume the role from the instance role and refresh the credentials before they expire, so
+With ``role_arn`` + ``credential_source`` (``Ec2InstanceMetadata`` on EC2, ``EcsContainer`` in ECS
+tasks, CodeBuild and EKS pods, ``Environment`` in Lambda) every AWS SDK and the AWS CLI assume the
+role from the workload's own role and refresh the credentials before they expire, so
 long-running programs need no wrapper at all.
 
 The writer edits ``~/.aws/config`` (or ``$AWS_CONFIG_FILE``) as text, not through
@@ -20,12 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from xacct_infra import kinds
 from xacct_infra.config import ConsumerView
 from xacct_infra.errors import UsageError
 from xacct_infra.files import atomic_write
 
 DEFAULT_NAME = "xacct-account-a"
-CREDENTIAL_SOURCES = ("Ec2InstanceMetadata", "EcsContainer", "Environment")
+CREDENTIAL_SOURCES = kinds.CREDENTIAL_SOURCES
 PROFILE_NAME = re.compile(r"[^\s\[\]#;]{1,128}")
 _HEADER = re.compile(r"\s*\[([^\]]*)\]\s*(?:[#;].*)?")
 _SETTING = re.compile(r"([^\s=:#;][^=:]*?)\s*[=:]\s*(.*?)\s*")
@@ -40,11 +42,24 @@ class WriteResult:
     backup: Path | None
 
 
-def settings(view: ConsumerView, *, duration: int, session_name: str,
-             credential_source: str = "Ec2InstanceMetadata") -> dict[str, str]:
-    """The profile's keys, in the order they are written."""
-    account_a = view.owner
-    out = {"role_arn": view.role.arn, "credential_source": credential_source, "region": account_a.region}
+def settings(view: ConsumerView, *, duration: int, session_name: str, credential_source: str | None = None,
+             source_profile: str = "default") -> dict[str, str]:
+    """The profile's keys, in the order they are written.
+
+    Where the SDK finds the consumer's own credentials follows its kind (kinds.py): the instance
+    metadata on EC2, the container credentials endpoint for ECS tasks, CodeBuild and EKS Pod
+    Identity, the environment in Lambda. An ``existing-role`` consumer uses its configured
+    ``credential_source``, else ``source_profile`` (a profile holding that role's credentials).
+    ``credential_source`` given here overrides all of them.
+    """
+    account_a, b = view.owner, view.consumer
+    source = credential_source or b.credential_source or b.spec.credential_source
+    out = {"role_arn": view.role.arn}
+    if source:
+        out["credential_source"] = source
+    else:
+        out["source_profile"] = source_profile
+    out["region"] = account_a.region
     if account_a.external_id:
         out["external_id"] = account_a.external_id
     out["duration_seconds"] = str(duration)

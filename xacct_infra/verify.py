@@ -110,7 +110,7 @@ class Verifier:
             return arn
         if account != b.id:
             self._add("caller is in Account B", "FAIL", f"credentials are {arn} in account {account}, not account_b.id {b.id}: "
-                      "run on a host with Account B's instance role, or pass --profile")
+                      f"run as the consumer's {b.spec.label} ({b.role_arn}), or pass --profile")
             return None
         self._add("caller is in Account B", "ok", arn)
         return arn
@@ -119,7 +119,7 @@ class Verifier:
         b = self.view.consumer
         check = f"assume {self.view.role.arn}"
         if not _is_role(caller, b.role_name):
-            # The trust policy admits exactly B's instance role; waiting would not help.
+            # The trust policy admits exactly the consumer's role; waiting would not help.
             self._add(check, "FAIL", f"trust policy / principal mismatch: Account A's role trusts only {b.role_arn}, "
                       f"but the caller is {caller}")
             return None

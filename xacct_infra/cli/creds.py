@@ -100,12 +100,16 @@ def exec_cmd(*, config_path: str, consumer: str | None, profile: str | None, end
 @consumer_option
 @click.option("--name", default=profiles.DEFAULT_NAME, show_default=True, help="Profile name.")
 @session_options
-@click.option("--credential-source", type=click.Choice(profiles.CREDENTIAL_SOURCES), default="Ec2InstanceMetadata",
-              show_default=True, help="Where the SDK finds Account B's credentials to assume the role with.")
+@click.option("--credential-source", type=click.Choice(profiles.CREDENTIAL_SOURCES), default=None,
+              help="Where the SDK finds the consumer's own credentials (default: from its kind: Ec2InstanceMetadata for "
+                   "ec2, EcsContainer for ecs-task, codebuild and eks-pod-identity, Environment for lambda; existing-role: "
+                   "its credential_source, else --source-profile).")
+@click.option("--source-profile", default="default", show_default=True, metavar="NAME",
+              help="existing-role without credential_source: the profile holding that role's credentials.")
 @click.option("--write", is_flag=True, help="Add the profile to $AWS_CONFIG_FILE or ~/.aws/config (backed up first).")
 @click.option("--force", is_flag=True, help="With --write: replace an existing profile of that name that differs.")
-def profile_cmd(*, config_path: str, consumer: str | None, name: str, duration: int, session_name: str | None, credential_source: str,
-                write: bool, force: bool) -> None:
+def profile_cmd(*, config_path: str, consumer: str | None, name: str, duration: int, session_name: str | None,
+                credential_source: str | None, source_profile: str, write: bool, force: bool) -> None:
     """Print (or --write) an AWS config profile that assumes Account A's role by itself.
 
     Every AWS SDK and the AWS CLI then obtain and refresh Account A credentials on their
@@ -114,7 +118,7 @@ def profile_cmd(*, config_path: str, consumer: str | None, name: str, duration: 
     view = config_mod.load(config_path).view(consumer)
     credentials.check_duration(duration, view.owner)
     values = profiles.settings(view, duration=duration, session_name=_session_name(session_name),
-                               credential_source=credential_source)
+                               credential_source=credential_source, source_profile=profiles.check_name(source_profile))
     profiles.check_name(name)
     if not write:
         click.echo(profiles.render(name, values), nl=False)

@@ -295,7 +295,10 @@ def _known_outputs(cfg: config_mod.Config, side: StackTarget) -> dict[str, str]:
     if side.key == "a":
         return {role.output: role.arn for role in cfg.access_roles()}
     b = side.consumer or cfg.consumers[0]
-    return {"RoleArn": b.role_arn, "InstanceProfileName": b.role_name}
+    known = {"RoleArn": b.role_arn}
+    if b.kind == "ec2":
+        known["InstanceProfileName"] = b.role_name
+    return known
 
 
 def _print_text(entry: dict[str, Any]) -> None:

@@ -25,7 +25,8 @@ def local() -> None:
 
 
 def instance_profile(cfg: config_mod.Config, b: config_mod.Consumer) -> str:
-    """The emulated profile that acts as ``b``'s EC2 instance role."""
+    """The emulated profile that acts as ``b``'s own role (an EC2 host's instance role, a Lambda
+    function's execution role, ...)."""
     return INSTANCE_PROFILE if len(cfg.consumers) == 1 else f"{INSTANCE_PROFILE}-{b.name}"
 
 
@@ -41,6 +42,8 @@ def _prepare(cfg_path: str, workdir: Path | None = None) -> tuple[object, config
     for b in cfg.consumers:
         emulator.add_profile(b.profile or "default", b.id, b.region)
         emulator.add_profile(instance_profile(cfg, b), b.id, b.region, role_name=b.role_name, role_path=b.role_path)
+        if b.kind == "existing-role":  # the role the config names exists before its consumer's stack
+            emu.create_existing_role(emulator, b.id, b.role_path, b.role_name)
     emu.create_sample_data(emulator, a.id, a.region, [t.name for t in a.tables])
     # KMS key ids cannot be chosen: create one per configured key and point a copy of the config at them.
     text = Path(cfg_path).read_text()

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from xacct_infra import arns
+from xacct_infra import arns, kinds
 from xacct_infra.errors import UsageError
+from xacct_infra.kinds import Kind, KindSpec
 
 Side = Literal["a", "b"]  # "a": Account A's stack (the owner); "b": a consumer's stack
 SIDES: tuple[Side, ...] = ("a", "b")
@@ -114,6 +115,16 @@ class Consumer:
     group: str = ""  # consumers of one group share one Account A role; "" is the main role
     tables: tuple[Table, ...] | None = None  # narrowing: a subset of account_a's grants (None: all of them)
     keys: tuple[Key, ...] | None = None
+    kind: Kind = "ec2"  # what assumes the role (kinds.py); existing-role: role_name/role_path come from role_arn
+    vpc_ids: tuple[str, ...] = ()  # ec2: Account A admits the role only from instances launched in these VPCs
+    cluster: str | None = None  # eks-pod-identity: narrow the trust to this cluster, namespace and service account
+    namespace: str | None = None
+    service_account: str | None = None
+    credential_source: str | None = None  # existing-role: where the workload's SDK finds the role's credentials
+
+    @property
+    def spec(self) -> KindSpec:
+        return kinds.spec(self.kind)
 
     @property
     def narrowed(self) -> bool:

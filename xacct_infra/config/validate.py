@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from xacct_infra import arns
+from xacct_infra.config import consumer_kind
 from xacct_infra.config.model import (
     DEFAULT_CONFIG,
     KEY_ACCESS,
@@ -257,9 +258,12 @@ class _Validator:
                         trust=cast(TrustMode, trust), org_id=org_id, org_paths=tuple(paths), **common)
 
     def account_b(self, data: Any, key: str, a: AccountA) -> Consumer:
-        allowed = ("name", "id", "region", "profile", "stack_name", "role_name", "role_path", "artifact_bucket", "group", "tables", "keys")
+        allowed = ("name", "id", "region", "profile", "stack_name", "role_name", "role_path", "artifact_bucket", "group", "tables", "keys",
+                   *consumer_kind.KIND_KEYS)
         section = self.table(data, key, allowed, ("id", "region"))
-        common = self.common(section, key, {"stack_name": "xacct-account-b", "role_name": "xacct-instance"})
+        kind = consumer_kind.kind_of(self, section, key)
+        common = self.common(section, key, {"stack_name": "xacct-account-b", "role_name": consumer_kind.default_role_name(kind)})
+        by_kind = consumer_kind.kind_settings(self, section, key, kind, common, a.trust)
         name = self.string(section, key, "name", common["id"], _CONSUMER_NAME, "1..32 characters of [A-Za-z0-9-]")
         group = self.string(section, key, "group", "", _CONSUMER_NAME, "1..32 characters of [A-Za-z0-9-]")
         tables: tuple[Table, ...] | None = None
@@ -281,7 +285,7 @@ class _Validator:
         if narrowed:  # what a narrowed consumer does not list, it gets as Account A grants it
             tables = a.tables if tables is None else tables
             keys = a.keys if keys is None else keys
-        return Consumer(name=name, group=group, tables=tables, keys=keys, **common)
+        return Consumer(name=name, group=group, tables=tables, keys=keys, **common, **by_kind)
 
     def narrow_table(self, data: Any, key: str, a: AccountA) -> Table:
         """A consumer's table: one of account_a's, with access no wider."""

@@ -126,13 +126,15 @@ class AccountBAssumeOnly(Rule):
         target = arns.role_arn(ts.partition, a.id, a.role_path, view.role.name)
         out = []
         granted = False
+        # A Pod Identity role also tags the session: its session tags are transitive (kinds.py).
+        wanted = ["sts:AssumeRole", "sts:TagSession"] if view.consumer.spec.tag_session else ["sts:AssumeRole"]
         for st in statements(ts, trust=False):
             if st.doc.side != "b" or not st.allow:
                 continue
             actions = [x.lower() for x in strings(st.body.get("Action", []))]
             resources = strings(st.body.get("Resource", []))
-            if actions != ["sts:assumerole"] or "NotAction" in st.body:
-                out.append(self.finding(st, f"allows {st.body.get('Action', st.body.get('NotAction'))}; only sts:AssumeRole is allowed"))
+            if sorted(actions) != sorted(w.lower() for w in wanted) or "NotAction" in st.body:
+                out.append(self.finding(st, f"allows {st.body.get('Action', st.body.get('NotAction'))}; only {' and '.join(wanted)} is allowed"))
             elif resources != [target] or "NotResource" in st.body:
                 out.append(self.finding(st, f"allows sts:AssumeRole on {resources}; only {target} is allowed"))
             else:

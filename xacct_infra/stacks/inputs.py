@@ -55,6 +55,12 @@ def digest(config: Config, side: Side, consumer: Consumer | None = None) -> str:
 
 def _principal(b: Consumer, narrowing: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"id": b.id, "role_path": b.role_path, "role_name": b.role_name}
+    # Only what a kind adds, and only when set: a consumer without kind keeps its digest.
+    if b.kind != "ec2":
+        out["kind"] = b.kind
+    for name in ("vpc_ids", "cluster", "namespace", "service_account"):
+        if getattr(b, name):
+            out[name] = list(getattr(b, name)) if name == "vpc_ids" else getattr(b, name)
     if narrowing:
         out["group"] = b.group
         out["tables"] = None if b.tables is None else [t.__dict__ for t in b.tables]
