@@ -90,3 +90,20 @@ def parse_key(value: str, *, account_id: str, default_region: str) -> tuple[str,
     if not _KEY_ID.fullmatch(value):
         raise ValueError(f"{value!r} is not a KMS key id; allowed: a key id (UUID or mrk-...) or a key ARN")
     return value, default_region
+
+
+# What services name as aws:SourceArn when they assume a consumer's role (kinds.py), and EKS clusters.
+def ecs_arn(partition: str, region: str, account_id: str, resource: str = "*") -> str:
+    return f"arn:{partition}:ecs:{region}:{account_id}:{resource}"
+
+
+def codebuild_project_arn(partition: str, region: str, account_id: str, project: str = "*") -> str:
+    return f"arn:{partition}:codebuild:{region}:{account_id}:project/{project}"
+
+
+def lambda_function_arn(partition: str, region: str, account_id: str, function: str) -> str:
+    return f"arn:{partition}:lambda:{region}:{account_id}:function:{function}"
+
+
+def eks_cluster_arn(partition: str, region: str, account_id: str, cluster: str) -> str:
+    return f"arn:{partition}:eks:{region}:{account_id}:cluster/{cluster}"

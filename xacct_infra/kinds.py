@@ -9,8 +9,11 @@ the README ("Consumer kinds").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from xacct_infra import arns
 
 Kind = Literal["ec2", "lambda", "ecs-task", "codebuild", "eks-pod-identity", "existing-role"]
 # botocore's credential_source values (the only ones the SDKs accept in a profile).
@@ -24,7 +27,7 @@ class KindSpec:
     service: str | None  # the service principal trusted by the consumer's role (None: not our role)
     default_role_name: str | None  # None: the role is named by role_arn
     credential_source: str | None  # profile credential_source; None: from the config (existing-role)
-    source_arn: str | None  # aws:SourceArn pattern (after arn:<partition>:) or None where AWS documents none
+    source_arn: Callable[[str, str, str], str] | None  # (partition, region, account) -> aws:SourceArn pattern; None where AWS documents none
     source_account: bool  # aws:SourceAccount = the consumer's own account in the role's trust
     tag_session: bool  # the service tags the session (sts:TagSession) and the tags are transitive
 
@@ -45,11 +48,11 @@ KINDS: dict[str, KindSpec] = {
         # ECS documents ArnLike aws:SourceArn arn:<p>:ecs:<region>:<account>:* and says a
         # specific cluster is not supported.
         KindSpec("ecs-task", "ECS task role", "ecs-tasks.amazonaws.com", "xacct-ecs-task", "EcsContainer",
-                 "ecs:${AWS::Region}:${AWS::AccountId}:*", True, False),
+                 arns.ecs_arn, True, False),
         # CodeBuild documents aws:SourceArn = the project ARN; builds get their credentials from
         # the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI).
         KindSpec("codebuild", "CodeBuild service role", "codebuild.amazonaws.com", "xacct-codebuild", "EcsContainer",
-                 "codebuild:${AWS::Region}:${AWS::AccountId}:project/*", True, False),
+                 arns.codebuild_project_arn, True, False),
         # Pod Identity assumes with sts:AssumeRole + sts:TagSession; its session tags are transitive.
         KindSpec("eks-pod-identity", "EKS Pod Identity role", "pods.eks.amazonaws.com", "xacct-eks-pod", "EcsContainer",
                  None, True, True),
@@ -73,14 +76,14 @@ def service_request_context(kind: str, partition: str, region: str, account: str
         return {}
     context = {"aws:SourceAccount": account}
     if kind == "lambda":
-        context["aws:SourceArn"] = f"arn:{partition}:lambda:{region}:{account}:function:xacct-probe"
+        context["aws:SourceArn"] = arns.lambda_function_arn(partition, region, account, "xacct-probe")
     elif kind == "ecs-task":
-        context["aws:SourceArn"] = f"arn:{partition}:ecs:{region}:{account}:task/xacct-probe/0123456789abcdef"
+        context["aws:SourceArn"] = arns.ecs_arn(partition, region, account, "task/xacct-probe/0123456789abcdef")
     elif kind == "codebuild":
-        context["aws:SourceArn"] = f"arn:{partition}:codebuild:{region}:{account}:project/xacct-probe"
+        context["aws:SourceArn"] = arns.codebuild_project_arn(partition, region, account, "xacct-probe")
     elif kind == "eks-pod-identity":
         context.update({
-            "aws:RequestTag/eks-cluster-arn": f"arn:{partition}:eks:{region}:{account}:cluster/{cluster or 'xacct-probe'}",
+            "aws:RequestTag/eks-cluster-arn": arns.eks_cluster_arn(partition, region, account, cluster or "xacct-probe"),
             "aws:RequestTag/eks-cluster-name": cluster or "xacct-probe",
             "aws:RequestTag/kubernetes-namespace": namespace or "xacct-probe",
             "aws:RequestTag/kubernetes-service-account": service_account or "xacct-probe"})

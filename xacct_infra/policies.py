@@ -219,6 +219,7 @@ def _one_or_many(values: list[Any]) -> Any:
 # deployed in, so one template serves every consumer of a kind (and every StackSet instance).
 
 ACCOUNT_SUB = "${AWS::AccountId}"
+REGION_SUB = "${AWS::Region}"
 
 
 def ec2_trust_policy() -> PolicyDocument:
@@ -248,7 +249,7 @@ def eks_pod_identity_trust_policy(consumer: Consumer) -> PolicyDocument:
     configured, only for that cluster, namespace and service account (its session tags)."""
     tags: dict[str, Any] = {}
     if consumer.cluster:
-        tags["aws:RequestTag/eks-cluster-arn"] = Sub(f"arn:{P}:eks:${{AWS::Region}}:{ACCOUNT_SUB}:cluster/{consumer.cluster}")
+        tags["aws:RequestTag/eks-cluster-arn"] = Sub(arns.eks_cluster_arn(P, REGION_SUB, ACCOUNT_SUB, consumer.cluster))
     if consumer.namespace:
         tags["aws:RequestTag/kubernetes-namespace"] = consumer.namespace
     if consumer.service_account:
@@ -280,7 +281,7 @@ def _service_trust(spec: kinds.KindSpec, sid: str, extra: dict[str, Any] | None 
     if equals:
         conditions.append(StringEquals(equals))
     if spec.source_arn:
-        conditions.append(ArnLike("aws:SourceArn", Sub(f"arn:{P}:{spec.source_arn}")))
+        conditions.append(ArnLike("aws:SourceArn", Sub(spec.source_arn(P, REGION_SUB, ACCOUNT_SUB))))
     actions = [sts.AssumeRole, sts.TagSession] if spec.tag_session else [sts.AssumeRole]
     statement = Statement(Sid=sid, Effect=Allow, Principal=Principal("Service", spec.service), Action=actions)
     if conditions:

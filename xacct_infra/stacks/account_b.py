@@ -5,7 +5,7 @@ from __future__ import annotations
 from troposphere import GetAtt, Output, Ref, Sub, Tags, Template
 from troposphere.iam import InstanceProfile, ManagedPolicy, Policy, Role
 
-from xacct_infra import __version__, policies
+from xacct_infra import __version__, arns, policies
 from xacct_infra.config import Config, Consumer
 from xacct_infra.stacks.account_a import TAGS
 from xacct_infra.stacks.inputs import digest
@@ -46,7 +46,7 @@ class ConsumerTemplate:
                 Description=f"xacct-infra: lets {b.role_name} assume {target.name} in Account A, and nothing else",
                 PolicyDocument=permissions, Roles=[b.role_name]))
             t.add_output(Output("RoleArn", Description="The existing role (not managed by this stack)",
-                                Value=Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{b.role_path}{b.role_name}")))
+                                Value=Sub(arns.role_arn(arns.PARTITION_SUB, policies.ACCOUNT_SUB, b.role_path, b.role_name))))
             t.add_output(Output("PolicyArn", Description="The policy attached to it", Value=Ref(ASSUME_POLICY)))
             return t
         trust = policies.consumer_trust_policy(b)
