@@ -30,7 +30,7 @@ def test_profile_writes_the_credential_source_of_the_kind(run, consumer: str, ki
 
 
 def test_an_existing_role_without_credential_source_gets_a_source_profile(run, write_config) -> None:
-    path = write_config(f"""
+    path = write_config("""
 [account_a]
 id = "111111111111"
 region = "us-east-1"

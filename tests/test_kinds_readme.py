@@ -29,7 +29,7 @@ def test_the_readme_lambda_lines_reach_account_a_as_the_execution_role(emulator,
 
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a fresh process, as in a Lambda sandbox
     namespace: dict[str, object] = {}
-    exec(compile(readme_snippet(), "README.md", "exec"), namespace)  # noqa: S102 - our own README, on the emulator
+    exec(compile(readme_snippet(), "README.md", "exec"), namespace)
     assert namespace["item"]["ResponseMetadata"]["HTTPStatusCode"] == 200  # type: ignore[index]
     keystore = namespace["keystore"]
     assert keystore.list_tables()["TableNames"] == ["keystore"], "the client acts in Account A"  # type: ignore[attr-defined]
