@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from xacct_infra import arns, policies
+from xacct_infra import arns, kinds, policies
 from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize
 from xacct_infra.access.probes import OTHER_ORG
 from xacct_infra.access.templates import Role, TemplateSet, filename
-from xacct_infra.config import AccessRole, ConsumerView
+from xacct_infra.config import AccessRole, Consumer, ConsumerView
 from xacct_infra.findings import Finding
 
 STS_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
@@ -150,7 +150,7 @@ def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapp
     unused = [t for t in THIRD_ACCOUNTS if t not in {a.id} | {c.id for c in full.consumers}]
     third, outsider = unused[0], unused[1]
     wanted = expected_trust or {}
-    services = sorted({v for doc in wanted.values() for v in _services(doc)} | {"ec2.amazonaws.com", "lambda.amazonaws.com"})
+    services = sorted({v for doc in wanted.values() for v in _services(doc)} | set(kinds.SERVICES))
     callers = _callers(view, ts, b_role, third, outsider, services)
     expected_edges = {(callers[0].principal.label, a_arn)}
     if a.trust == "org":  # by design: the same instance role in any account of the organization
@@ -165,6 +165,15 @@ def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapp
                           resource_account=role.account, trust=True)
         if decision.allowed:
             edges.add((caller.principal.label, role.arn))
+    # sts:TagSession: only a Pod Identity consumer's session tags may travel (they are transitive),
+    # from its service into its role and from its role into its Account A role; nobody else's.
+    for caller, role in itertools.product(callers, ts.roles):
+        request = Request(caller.principal, "sts:TagSession", role.arn, caller.context, adversarial=True)
+        expected = (b.spec.tag_session and (caller.principal.label, role.arn) == (callers[0].principal.label, a_arn)) or (
+            caller.principal.service is not None and role.arn in wanted
+            and authorize(request, resource=(Policy("expected", wanted[role.arn]),), trust=True).allowed)
+        _check(out, request, expected, role.trust.name, identity=caller.identity, resource=(role.trust.policy,),
+               resource_account=role.account, trust=True)
 
     known = {action.lower() for action in data_actions()}
     actions = sorted(set(data_actions()) | {a for a in _named_actions(ts) if a.lower() not in known})
@@ -175,7 +184,8 @@ def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapp
     by_role = {arns.role_arn(p, a.id, r.path, r.name): expected_grants_for(r, p) for r in full.access_roles()}
     allowed: dict[str, list[Grant]] = {}
     for role in ts.roles:
-        grants = {(x.lower(), r) for x, r in ({("sts:AssumeRole", a_arn)} if role.arn == b_arn else by_role.get(role.arn, set()))}
+        own = {(action.JSONrepr(), a_arn) for action in policies.consumer_actions(b)}  # Pod Identity: also sts:TagSession
+        grants = {(x.lower(), r) for x, r in (own if role.arn == b_arn else by_role.get(role.arn, set()))}
         session = Principal.of_arn(f"{role.logical_id} session", role.arn)
         context = {"aws:PrincipalArn": role.arn, "aws:PrincipalAccount": role.account, "aws:PrincipalType": "AssumedRole"}
         identity = tuple(d.policy for d in role.identity)
@@ -217,6 +227,11 @@ def _return_values(out: Sweep, via: str, session: Principal, context: Mapping[st
                 out.cells.append(Cell(via, name, resource, f"{policies.RETURN_VALUES_KEY}={value}", decision.allowed))
 
 
+def consumer_label(b: Consumer) -> str:
+    """How the matrix names the consumer's own role: "Account B instance role" for EC2 (as always)."""
+    return "Account B instance role" if b.kind == "ec2" else f"Account B {b.spec.label}"
+
+
 def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: str, outsider: str,
              services: Iterable[str] = ("ec2.amazonaws.com", "lambda.amazonaws.com")) -> list[Caller]:
     p, a, b = ts.partition, view.owner, view.consumer
@@ -240,10 +255,17 @@ def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: st
     external: dict[str, str | None] = {"sts:ExternalId": a.external_id} if a.external_id else {}
     in_org = pinned
 
-    callers = [Caller(Principal.of_arn("Account B instance role", b_arn), identity, in_org(b_arn, b.id, **external))]
+    me = consumer_label(b)
+    vpc: dict[str, str | None] = {"aws:Ec2InstanceSourceVpc": b.vpc_ids[0]} if b.vpc_ids else {}
+    callers = [Caller(Principal.of_arn(me, b_arn), identity, in_org(b_arn, b.id, **external, **vpc))]
+    if b.vpc_ids:  # instance credentials used outside the configured VPCs (or outside any instance)
+        callers.append(Caller(Principal.of_arn(f"{me} outside its VPCs", b_arn), identity,
+                              pinned(b_arn, b.id, **external, **{"aws:Ec2InstanceSourceVpc": None})))
+        callers.append(Caller(Principal.of_arn(f"{me} in another VPC", b_arn), identity,
+                              pinned(b_arn, b.id, **external, **{"aws:Ec2InstanceSourceVpc": "vpc-00000000"})))
     if a.external_id:
-        callers.append(Caller(Principal.of_arn("Account B instance role without the ExternalId", b_arn), identity,
-                              pinned(b_arn, b.id, **{"sts:ExternalId": None})))
+        callers.append(Caller(Principal.of_arn(f"{me} without the ExternalId", b_arn), identity,
+                              pinned(b_arn, b.id, **{"sts:ExternalId": None, **vpc})))
     other_b = arns.role_arn(p, b.id, "/", f"{b.role_name}-other")
     stranger = arns.role_arn(p, outsider if a.trust == "org" else third, b.role_path, b.role_name)
     if a.trust == "org":
@@ -256,8 +278,20 @@ def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: st
         Caller(Principal.of_arn(f"the same role in an account outside the organization ({outsider})" if a.trust == "org"
                                 else f"a principal of a third account ({third})", stranger), (ADMIN,),
                pinned(stranger, outsider if a.trust == "org" else third)),
-        *(Caller(Principal.of_service(service), (), {}) for service in services),
+        *(Caller(Principal.of_service(service), (), {}) for service in services if service != b.spec.service),
     ]
+    if b.spec.service:  # the consumer's own service: as it asks for this account, for another workload, for a stranger
+        service = b.spec.service
+        callers.append(Caller(Principal.of_service(service), (), kinds.service_request_context(
+            b.kind, p, b.region, b.id, cluster=b.cluster, namespace=b.namespace, service_account=b.service_account)))
+        if b.kind == "eks-pod-identity" and (b.cluster or b.namespace or b.service_account):
+            callers.append(Caller(Principal(label=f"{service} for another cluster, namespace and service account", service=service), (),
+                                  kinds.service_request_context(b.kind, p, b.region, b.id, cluster="xacct-other",
+                                                                namespace="xacct-other", service_account="xacct-other")))
+        theirs = kinds.service_request_context(b.kind, p, b.region, third, cluster=b.cluster, namespace=b.namespace,
+                                               service_account=b.service_account)
+        if theirs:
+            callers.append(Caller(Principal(label=f"{service} for another account ({third})", service=service), (), theirs))
     for role in ts.roles:  # roles of the templates must not reach each other either (other than B -> A)
         if role.arn != b_arn:
             callers.append(Caller(Principal.of_arn(f"{role.logical_id} session", role.arn), tuple(d.policy for d in role.identity),
@@ -299,7 +333,7 @@ def _blame(refs: list[StatementRef]) -> list[StatementRef]:
 def _matrix(out: Sweep, callers: list[Caller], edges: set[tuple[str, str]], allowed: Mapping[str, list[Grant]],
             names: Mapping[str, str], b_arn: str) -> None:
     """Per outside principal: what it may do itself and through every role chain it can assume."""
-    session = {arn: ("Account B instance role" if arn == b_arn else f"{name} session") for arn, name in names.items()}
+    session = {arn: (callers[0].principal.label if arn == b_arn else f"{name} session") for arn, name in names.items()}
     for caller in callers:
         label = caller.principal.label
         if label.endswith(" session"):

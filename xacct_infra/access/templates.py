@@ -100,9 +100,23 @@ def load(templates: Mapping[Side, Mapping[str, Any]], view: ConsumerView, partit
         where = (names or {}).get(side, filename(side))
         model = read(side, templates[side], partition, account.id, account.region, where)
         roles += model.roles
+        b = view.consumer
+        if side == "b" and b.kind == "existing-role":
+            roles.append(_existing_role(model, partition, b.id, b.role_path, b.role_name, where))
         policies += model.policies
         unsupported += model.unsupported
     return TemplateSet(partition, tuple(roles), tuple(policies), tuple(unsupported), templates)
+
+
+def _existing_role(model: FileModel, partition: str, account: str, path: str, name: str, where: str) -> Role:
+    """An ``existing-role`` consumer's role, which its template does not hold: read as a role with
+    exactly the template's policies attached to it by name, and a trust that admits no one here
+    (xacct-infra neither creates nor sees it; who may assume it is its owners' business)."""
+    named = {d.name: d for d in model.policies}
+    identity = tuple(named[n] for n, _ in model.attachments.get(f"role {name}", ()) if n in named)
+    nobody = PolicyDoc("b", "trust", f"{where} existing role {name} trust policy (not in the template)", {},
+                       {"Version": "2012-10-17", "Statement": []})
+    return Role("b", "ExistingRole", name, arns.role_arn(partition, account, path, name), account, nobody, identity, path=path)
 
 
 def read(side: Side, template: Mapping[str, Any], partition: str, account: str, region: str, where: str) -> FileModel:
