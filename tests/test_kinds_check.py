@@ -152,3 +152,48 @@ def test_a_kind_mutant_fails_check_naming_its_file(case: str, mutate: Callable[[
                        names={"a": "account-a.yaml", "b": f"{stem}.yaml"})
     assert not report.ok, case
     assert any(where in f.location for f in report.findings), [str(f) for f in report.findings]
+
+
+def _tag_session_for_every_consumer(files: Files) -> None:
+    for props in resources(files, "account-a", "AWS::IAM::Role"):
+        for st in props["AssumeRolePolicyDocument"]["Statement"]:
+            if st["Action"] == ["sts:AssumeRole"]:
+                st["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+
+
+def _ecs_tasks_of_any_region(files: Files) -> None:
+    conditions(statement(files, "account-b-tasks", "sts:AssumeRole"))["ArnLike"]["aws:SourceArn"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:ecs:*:${AWS::AccountId}:*"}
+
+
+def _pods_without_namespace_only(files: Files) -> None:
+    del conditions(statement(files, "account-b-pods", "sts:TagSession"))["StringEquals"]["aws:RequestTag/kubernetes-namespace"]
+
+
+def _existing_role_policy_also_on_admin(files: Files) -> None:
+    for props in resources(files, "account-b-legacy", "AWS::IAM::ManagedPolicy"):
+        props["Roles"] = [*props["Roles"], "admin"]
+
+
+def _lambda_trust_also_tags(files: Files) -> None:
+    statement(files, "account-b-functions", "sts:AssumeRole")["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+
+
+# Widenings only the exact comparison with the generator's policies sees (the sweep's callers
+# cannot use them): the whole `check`, every consumer's pass and every file compared.
+EXACT: list[tuple[str, Callable[[Files], None], str]] = [
+    ("tag-session-for-every-consumer", _tag_session_for_every_consumer, "account-a.yaml"),
+    ("ecs-tasks-of-any-region", _ecs_tasks_of_any_region, "account-b-tasks.yaml"),
+    ("eks-without-the-namespace-only", _pods_without_namespace_only, "account-b-pods.yaml"),
+    ("existing-role-policy-also-on-another-role", _existing_role_policy_also_on_admin, "account-b-legacy.yaml"),
+    ("lambda-trust-also-tags-sessions", _lambda_trust_also_tags, "account-b-functions.yaml"),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "where"), EXACT, ids=[m[0] for m in EXACT])
+def test_a_kind_mutant_fails_the_exact_comparison(case: str, mutate: Callable[[Files], None], where: str) -> None:
+    files = copy.deepcopy(check.rendered_files(KINDS))
+    mutate(files)
+    report = check.run_files(KINDS, files, parliament=False)
+    assert not report.ok, case
+    assert any(where in f.location for f in report.findings), [str(f) for f in report.findings]

@@ -82,3 +82,20 @@ def test_every_kind_deploys_reaches_account_a_as_its_own_identity_and_is_destroy
     for b in cfg.consumers:  # (the emulator leaves a deleted stack's managed policy attached: not asserted here)
         cfn = emulator.client("cloudformation", credentials=emulator.mint(b.id))
         assert [s["StackName"] for s in cfn.describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"] == []
+
+
+def test_a_stackset_rolls_one_kind_template_out_with_each_accounts_own_source_account(emulator, run, write_config) -> None:
+    from tests.conftest import EMU_CONFIG
+
+    cfg = str(write_config(EMU_CONFIG.replace('profile = "consumer"', 'profile = "consumer"\nkind = "ecs-task"')))
+    fleet = ["707070707070", "808080808080"]
+    result = run("deploy", "--account-b", "--stackset", "--accounts", ",".join(fleet), "--config", cfg)
+    assert result.exit_code == 0, result.stderr
+    for account in fleet:
+        iam = _iam(emulator, account)
+        assert iam.list_instance_profiles()["InstanceProfiles"] == []
+        trust = iam.get_role(RoleName="xacct-ecs-task")["Role"]["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        (statement,) = trust["Statement"]
+        assert statement["Principal"]["Service"] == "ecs-tasks.amazonaws.com"
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == account, "the account the instance runs in"
