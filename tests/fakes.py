@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
+from botocore.paginate import Paginator
+
+from xacct_infra.aws import Clients, Target
 
 
 class FakeClock:
@@ -34,6 +40,34 @@ class FakeClock:
 
 def client_error(code: str, message: str, op: str = "Op") -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": message}}, op)
+
+
+_MODELS: dict[str, tuple[ServiceModel, dict[str, Any]]] = {}
+
+
+class Paginated:
+    """``get_paginator`` for a fake client: botocore's own Paginator, driving the fake's methods,
+    so code under test goes through the real pagination logic (NextToken, StartingToken, MaxItems)."""
+
+    service = "cloudformation"
+
+    def get_paginator(self, operation: str) -> Paginator:
+        if self.service not in _MODELS:
+            loader = Loader()
+            _MODELS[self.service] = (ServiceModel(loader.load_service_model(self.service, "service-2")),
+                                     loader.load_service_model(self.service, "paginators-1")["pagination"])
+        model, configs = _MODELS[self.service]
+        op_name = model.operation_names[[n.lower() for n in model.operation_names].index(operation.replace("_", ""))]
+        return Paginator(getattr(self, operation), configs[op_name], model.operation_model(op_name))
+
+
+def page(items: list[Any], key: str, page_size: int, next_token: str | None) -> dict[str, Any]:
+    """One page of ``items`` as a paginated AWS call answers: ``key`` and, unless last, ``NextToken``."""
+    start = int(next_token or 0)
+    out: dict[str, Any] = {key: items[start:start + page_size]}
+    if start + page_size < len(items):
+        out["NextToken"] = str(start + page_size)
+    return out
 
 
 @dataclass
@@ -71,7 +105,7 @@ class FakeStack:
 FakeStack.serial = 0  # type: ignore[attr-defined]
 
 
-class FakeCloudFormation:
+class FakeCloudFormation(Paginated):
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -90,6 +124,9 @@ class FakeCloudFormation:
         self.protection_error: Exception | None = None
         self.validation_events: list[dict[str, Any]] | None = None  # None: DescribeEvents not offered
         self.outputs: list[dict[str, str]] | None = [{"OutputKey": "RoleArn", "OutputValue": "arn:aws:iam::111111111111:role/xacct-access"}]
+        self.page_size = 100  # items per page of the paginated calls (small in pagination tests)
+        self.cancel_error: Exception | None = None  # e.g. the emulator's HTML 500 for CancelUpdateStack
+        self.execute_error: ClientError | None = None
 
     # -- helpers
 
@@ -150,11 +187,11 @@ class FakeCloudFormation:
             out["Outputs"] = stack.outputs
         return {"Stacks": [out]}
 
-    def describe_stack_events(self, StackName: str) -> dict[str, Any]:
-        self.calls.append(("describe_stack_events", {"StackName": StackName}))
+    def describe_stack_events(self, StackName: str, NextToken: str | None = None) -> dict[str, Any]:
+        self.calls.append(("describe_stack_events", {"StackName": StackName, "NextToken": NextToken}))
         stack = self._find(StackName)
         self._advance(stack)
-        return {"StackEvents": list(stack.events)}
+        return page(list(stack.events), "StackEvents", self.page_size, NextToken)
 
     def describe_stack_resources(self, StackName: str) -> dict[str, Any]:
         self.calls.append(("describe_stack_resources", {"StackName": StackName}))
@@ -185,13 +222,26 @@ class FakeCloudFormation:
                                            "LogicalResourceId": "AccessRole", "ResourceType": "AWS::IAM::Role",
                                            "Replacement": "False"}}]
         self.change_sets[cs_id] = {"Status": status, "StatusReason": reason, "Changes": changes, "kwargs": kwargs,
-                                   "stack": stack.name}
+                                   "stack": stack.name, "StackId": stack.stack_id, "ChangeSetName": kwargs["ChangeSetName"],
+                                   "ChangeSetId": cs_id,
+                                   "CreationTime": dt.datetime(2026, 11, 29, tzinfo=dt.UTC) + dt.timedelta(seconds=next(self.ids))}
         return {"Id": cs_id, "StackId": stack.stack_id}
 
     def describe_change_set(self, ChangeSetName: str, StackName: str, NextToken: str | None = None) -> dict[str, Any]:
-        self.calls.append(("describe_change_set", {"ChangeSetName": ChangeSetName, "StackName": StackName}))
-        cs = self.change_sets[ChangeSetName]
-        return {"Status": cs["Status"], "StatusReason": cs["StatusReason"], "Changes": cs["Changes"]}
+        self.calls.append(("describe_change_set", {"ChangeSetName": ChangeSetName, "StackName": StackName, "NextToken": NextToken}))
+        cs = self.change_sets.get(ChangeSetName) or next((c for c in self.change_sets.values() if c["ChangeSetName"] == ChangeSetName), None)
+        if cs is None:
+            raise client_error("ChangeSetNotFound", f"ChangeSet [{ChangeSetName}] does not exist", "DescribeChangeSet")
+        return {"Status": cs["Status"], "StatusReason": cs["StatusReason"], "ExecutionStatus": _execution_status(cs),
+                "ChangeSetId": cs["ChangeSetId"], "ChangeSetName": cs["ChangeSetName"], "StackId": cs["StackId"], "CreationTime": cs["CreationTime"],
+                **page(cs["Changes"], "Changes", self.page_size, NextToken)}
+
+    def list_change_sets(self, StackName: str, NextToken: str | None = None) -> dict[str, Any]:
+        self.calls.append(("list_change_sets", {"StackName": StackName, "NextToken": NextToken}))
+        summaries = [{"ChangeSetId": cs_id, "ChangeSetName": cs["ChangeSetName"], "StackId": cs["StackId"], "StackName": cs["stack"],
+                      "Status": cs["Status"], "ExecutionStatus": _execution_status(cs), "CreationTime": cs["CreationTime"]}
+                     for cs_id, cs in self.change_sets.items() if StackName in (cs["stack"], cs["StackId"])]
+        return page(summaries, "Summaries", self.page_size, NextToken)
 
     def describe_events(self, ChangeSetName: str, Filters: dict[str, Any]) -> dict[str, Any]:
         self.calls.append(("describe_events", {"ChangeSetName": ChangeSetName, "Filters": Filters}))
@@ -201,12 +251,16 @@ class FakeCloudFormation:
 
     def delete_change_set(self, ChangeSetName: str, StackName: str) -> dict[str, Any]:
         self.calls.append(("delete_change_set", {"ChangeSetName": ChangeSetName, "StackName": StackName}))
-        del self.change_sets[ChangeSetName]
+        cs = self.describe_change_set(ChangeSetName, StackName)
+        self.calls.pop()
+        del self.change_sets[cs["ChangeSetId"]]
         return {}
 
     def execute_change_set(self, ChangeSetName: str, StackName: str, ClientRequestToken: str) -> dict[str, Any]:
         self.calls.append(("execute_change_set", {"ChangeSetName": ChangeSetName, "StackName": StackName,
                                                   "ClientRequestToken": ClientRequestToken}))
+        if self.execute_error:
+            raise self.execute_error
         cs = self.change_sets.pop(ChangeSetName)
         stack = self._find(StackName)
         stack.template = cs["kwargs"]["TemplateBody"]
@@ -239,6 +293,8 @@ class FakeCloudFormation:
 
     def cancel_update_stack(self, StackName: str, ClientRequestToken: str) -> dict[str, Any]:
         self.calls.append(("cancel_update_stack", {"StackName": StackName, "ClientRequestToken": ClientRequestToken}))
+        if self.cancel_error:
+            raise self.cancel_error
         stack = self._find(StackName)
         stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
         self._start(stack, self.on_cancel)
@@ -250,3 +306,41 @@ class FakeCloudFormation:
         stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
         self._start(stack, self.on_continue)
         return {}
+
+
+def _execution_status(cs: dict[str, Any]) -> str:
+    return "AVAILABLE" if cs["Status"] == "CREATE_COMPLETE" else "UNAVAILABLE"
+
+
+class FakeSTS:
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def get_caller_identity(self) -> dict[str, str]:
+        return {"Account": self.account, "Arn": f"arn:aws:sts::{self.account}:assumed-role/fake/session"}
+
+
+class FakeClients(Clients):
+    """The CLI's one injection point, faked: CloudFormation clients from ``cfn_for(target)``
+    (one per target, kept), STS answering with the target's configured account, and the clock
+    the deployers get. Pass it as ``obj=`` to CliRunner.invoke or ``cli.main``."""
+
+    def __init__(self, cfn_for: Callable[[Target], Any], clock: Callable[[Any], Any] | None = None,
+                 account_for: Callable[[Target], str] | None = None) -> None:
+        super().__init__()
+        self.cfn_for = cfn_for
+        self.clock_for = clock
+        self.account_for = account_for or (lambda target: "111111111111")
+        self.made: dict[Target, Any] = {}
+
+    def client(self, target: Target, service: str, *, max_attempts: int | None = None) -> Any:
+        if service == "sts":
+            return FakeSTS(self.account_for(target))
+        if service != "cloudformation":
+            raise AssertionError(f"no fake for {service}")
+        if target not in self.made:
+            self.made[target] = self.cfn_for(target)
+        return self.made[target]
+
+    def clock(self, interrupts: Any) -> Any:
+        return self.clock_for(interrupts) if self.clock_for else FakeClock()

@@ -11,12 +11,10 @@ import sys
 import time
 
 from tests.conftest import ROOT
-from tests.fakes import FakeClock, FakeCloudFormation, Step
+from tests.fakes import FakeClients, FakeClock, FakeCloudFormation, Step
 from xacct_infra import config, render
-from xacct_infra.cli import deploy as deploy_cli
-from xacct_infra.cli import main
-from xacct_infra.cli.progress import LineReporter
-from xacct_infra.deploy import Deployer
+from xacct_infra.aws import Target
+from xacct_infra.cli import cli
 from xacct_infra.deploy.deployer import OWNER_TAG
 
 
@@ -26,9 +24,11 @@ class SlowClock(FakeClock):
         self.t += seconds
 
 
-def fake_deployer(side: object, guard: bool = True, **_: object) -> Deployer:
-    clock = SlowClock()
-    cfn = FakeCloudFormation(clock)
+CLOCK = SlowClock()  # one fake time for every stack of the process
+
+
+def slow_update(target: Target) -> FakeCloudFormation:
+    cfn = FakeCloudFormation(CLOCK)
     body = render.template_body(config.load(ROOT / "xacct.toml"), "a")
     cfn.add_stack("xacct-account-a", "UPDATE_COMPLETE", template=body.replace("keystore-audit", "old"), protection=True,
                   tags=[{"Key": OWNER_TAG, "Value": "account_a:111111111111:xacct-account-a"}])
@@ -36,19 +36,7 @@ def fake_deployer(side: object, guard: bool = True, **_: object) -> Deployer:
     cfn.on_cancel = [Step(1, "UPDATE_ROLLBACK_IN_PROGRESS", "AccessRole", "UPDATE_COMPLETE"), Step(2, "UPDATE_ROLLBACK_COMPLETE")]
     if "--never-rolls-back" in sys.argv:
         cfn.on_cancel = [Step(10**6, "UPDATE_ROLLBACK_COMPLETE")]
-    return Deployer(cfn, clock=clock, reporter=LineReporter(sys.stderr))
-
-
-class RelayedClock(FakeClock):
-    """Fake time; each poll also gives the CLI's interrupt relay a chance to deliver Ctrl-C."""
-
-    def __init__(self, relay_clock: object) -> None:
-        super().__init__()
-        self.relay_clock = relay_clock
-
-    def sleep(self, seconds: float) -> None:
-        self.relay_clock.sleep(0.02)  # type: ignore[attr-defined]  # raises KeyboardInterrupt when relayed
-        self.t += seconds
+    return cfn
 
 
 CONSUMERS = """
@@ -62,26 +50,31 @@ access = "read"
 name = "one"
 id = "222222222222"
 region = "us-east-1"
+profile = "one"
 [[account_b]]
 name = "two"
 id = "333333333333"
 region = "us-east-1"
+profile = "two"
 [[account_b]]
 name = "three"
 id = "444444444444"
 region = "us-east-1"
+profile = "three"
 """
 
 
-def fake_consumer_deployer(side: object, guard: bool = True, *, reporter: object = None, clock: object = None) -> Deployer:
-    fake_clock = RelayedClock(clock)
-    cfn = FakeCloudFormation(fake_clock)
-    stack = side.stack_name  # type: ignore[attr-defined]
-    value = f"account_b:{side.account_id}:{stack}"  # type: ignore[attr-defined]
-    cfn.add_stack(stack, "UPDATE_COMPLETE", template="old", protection=True, tags=[{"Key": OWNER_TAG, "Value": value}])
+ACCOUNTS = {"one": "222222222222", "two": "333333333333", "three": "444444444444"}
+
+
+def slow_consumer(target: Target) -> FakeCloudFormation:
+    cfn = FakeCloudFormation(CLOCK)
+    account = ACCOUNTS[str(target.profile)]
+    cfn.add_stack("xacct-account-b", "UPDATE_COMPLETE", template="old", protection=True,
+                  tags=[{"Key": OWNER_TAG, "Value": f"account_b:{account}:xacct-account-b"}])
     cfn.on_execute = [Step(1, "UPDATE_IN_PROGRESS", "InstanceRole", "UPDATE_IN_PROGRESS"), Step(10**6, "UPDATE_COMPLETE")]
     cfn.on_cancel = [Step(2, "UPDATE_ROLLBACK_COMPLETE")]
-    return Deployer(cfn, clock=fake_clock, reporter=reporter)  # type: ignore[arg-type]
+    return cfn
 
 
 if __name__ == "__main__":
@@ -91,9 +84,9 @@ if __name__ == "__main__":
 
         path = Path(tempfile.mkdtemp(prefix="xacct-slow-")) / "xacct.toml"
         path.write_text(CONSUMERS)
-        deploy_cli._deployer = fake_consumer_deployer  # type: ignore[assignment]
-        sys.argv = ["xacct-infra", "deploy", "--account-b", "--yes", "--jobs", "2", "--config", str(path)]
+        clients = FakeClients(slow_consumer, clock=lambda interrupts: CLOCK, account_for=lambda t: ACCOUNTS[str(t.profile)])
+        args = ["deploy", "--account-b", "--yes", "--jobs", "2", "--config", str(path)]
     else:
-        deploy_cli._deployer = fake_deployer  # type: ignore[assignment]
-        sys.argv = ["xacct-infra", "deploy", "--account-a", "--yes", "--config", str(ROOT / "xacct.toml")]
-    main()
+        clients = FakeClients(slow_update, clock=lambda interrupts: CLOCK)
+        args = ["deploy", "--account-a", "--yes", "--config", str(ROOT / "xacct.toml")]
+    cli(args, prog_name="xacct-infra", obj=clients)

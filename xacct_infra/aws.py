@@ -109,7 +109,8 @@ def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str
         read_timeout=READ_TIMEOUT,
         user_agent_extra=f"xacct-infra/{__version__}",
     )
-    return sess.client(service, region_name=target.region, endpoint_url=target.endpoint_url, config=config)
+    make = getattr(sess, "create_client", None) or sess.client  # a botocore or a boto3 session
+    return make(service, region_name=target.region, endpoint_url=target.endpoint_url, config=config)
 
 
 @contextlib.contextmanager
@@ -140,20 +141,11 @@ def translate_errors(target: Target) -> Iterator[None]:
         raise
 
 
-def caller_account(sess: boto3.Session, target: Target) -> tuple[str, str]:
-    """(account id, caller ARN) of the credentials in ``sess``."""
-    with translate_errors(target):
-        identity = client(sess, "sts", target).get_caller_identity()
-    return str(identity["Account"]), str(identity["Arn"])
-
-
 class WrongAccountError(UsageError):
     pass
 
 
-def guard_account(sess: boto3.Session, target: Target, expected: str, side: str) -> str:
-    """Refuse to touch anything unless the credentials belong to the configured account."""
-    account, arn = caller_account(sess, target)
+def _same_account(account: str, arn: str, target: Target, expected: str, side: str) -> str:
     if account != expected:
         raise WrongAccountError(f"{side}: credentials from {target.describe()} are for account {account} ({arn}), "
                                 f"but the config says {side}.id = {expected}; use the right --profile")
@@ -169,3 +161,86 @@ def session_from_keys(access_key_id: str, secret_access_key: str, session_token:
     core.register_component("data_loader", _shared_loader())
     core.set_credentials(access_key_id, secret_access_key, session_token)
     return boto3.Session(botocore_session=core, region_name=region)
+
+
+# ---------------------------------------------------------------- reading botocore errors (no import needed)
+
+UNSUPPORTED_CODES = frozenset({"NotImplemented", "InternalFailure", "InvalidAction", "UnsupportedOperation"})
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError (``ValidationError``, ``ThrottlingException``...); "" for other exceptions."""
+    response = getattr(exc, "response", None)
+    return str((response.get("Error") or {}).get("Code") or "") if isinstance(response, dict) else ""
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return str((response.get("Error") or {}).get("Message") or "") if isinstance(response, dict) else ""
+
+
+def is_aws_error(exc: BaseException) -> bool:
+    """Raised by botocore: an AWS error answer, a connection failure, an unparsable response."""
+    return type(exc).__module__.startswith("botocore")
+
+
+def is_unsupported(exc: BaseException) -> bool:
+    """The endpoint does not implement the call: the emulator answers HTTP 500 with an HTML page
+    that botocore cannot parse (``ResponseParserError``); others answer ``NotImplemented``."""
+    if type(exc).__name__ == "ResponseParserError" and is_aws_error(exc):
+        return True
+    if error_code(exc) in UNSUPPORTED_CODES:
+        return True
+    response = getattr(exc, "response", None)
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode") if isinstance(response, dict) else None
+    return status in (500, 501) and not error_code(exc)
+
+
+# ---------------------------------------------------------------- the client factory (the one injection point)
+
+
+class Clients:
+    """Makes every AWS client a command uses. The root command puts one on the click context
+    (``ctx.obj``); tests hand the CLI a fake with the same methods instead of patching.
+
+    Clients come from botocore sessions (one per profile, sharing one data loader): boto3 is
+    only loaded by code that asks for a boto3 :meth:`session`.
+    """
+
+    def __init__(self) -> None:
+        self._cores: dict[str | None, Any] = {}
+
+    def _core(self, target: Target) -> Any:
+        if target.profile not in self._cores:
+            import botocore.session
+
+            core = botocore.session.Session(profile=target.profile)
+            core.register_component("data_loader", _shared_loader())
+            self._cores[target.profile] = core
+        return self._cores[target.profile]
+
+    def client(self, target: Target, service: str, *, max_attempts: int | None = None) -> Any:
+        with translate_errors(target):
+            return client(self._core(target), service, target, max_attempts=max_attempts)
+
+    def session(self, target: Target) -> boto3.Session:
+        return session(target)
+
+    def from_keys(self, access_key_id: str, secret_access_key: str, session_token: str, region: str) -> boto3.Session:
+        return session_from_keys(access_key_id, secret_access_key, session_token, region)
+
+    def clock(self, interrupts: Any) -> Any:
+        """The deployer's clock: real time, a sleep ends early on Ctrl-C (tests hand a fake one)."""
+        from xacct_infra.deploy.interrupts import InterruptibleClock
+
+        return InterruptibleClock(interrupts)
+
+    def caller(self, target: Target) -> tuple[str, str]:
+        """(account id, caller ARN) of the credentials ``target`` names."""
+        with translate_errors(target):
+            identity = self.client(target, "sts").get_caller_identity()
+        return str(identity["Account"]), str(identity["Arn"])
+
+    def guard(self, target: Target, expected: str, side: str) -> str:
+        """Refuse to touch anything unless the credentials belong to the configured account."""
+        return _same_account(*self.caller(target), target, expected, side)

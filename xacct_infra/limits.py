@@ -19,17 +19,15 @@ from typing import Any
 from awacs.aws import PolicyDocument
 from troposphere import Sub, encode_to_dict
 
-from xacct_infra import policies
+from xacct_infra import policies, quotas
 from xacct_infra.config import AccessRole, AccountA
 from xacct_infra.errors import TemplateLimitError
 from xacct_infra.intrinsics import Context, resolve
 
 log = logging.getLogger(__name__)
 
-INLINE_POLICIES_PER_ROLE = 10_240  # all inline policies of one role together (not adjustable)
-MANAGED_POLICY = 6_144  # one customer-managed policy (not adjustable)
-TEMPLATE_BODY_INLINE = 51_200  # bytes of TemplateBody in the API call
-TEMPLATE_BODY_S3 = 1_048_576  # bytes of a template read from S3 (1 MB)
+INLINE_POLICIES_PER_ROLE = quotas.INLINE_POLICIES_PER_ROLE
+MANAGED_POLICY = quotas.MANAGED_POLICY
 WORST_PARTITION = "aws-us-gov"
 
 
@@ -113,11 +111,8 @@ def check_trust(document: PolicyDocument, a: AccountA, source: str, what: str) -
 
 
 def check_body(body: str, filename: str, artifact_bucket: str | None, source: str) -> None:
-    size = len(body.encode("utf-8"))
-    if size > TEMPLATE_BODY_S3:
-        raise TemplateLimitError(f"{source}: {filename} is {size:,} bytes; CloudFormation accepts at most {TEMPLATE_BODY_S3:,} "
-                                 "even from S3; grant fewer tables per role")
-    if size > TEMPLATE_BODY_INLINE:
-        where = f"s3://{artifact_bucket}" if artifact_bucket else "an S3 bucket: set artifact_bucket in the config"
-        log.warning("%s is %s bytes, over the %s-byte limit for a template sent inline; deploy must upload it to %s",
-                    filename, f"{size:,}", f"{TEMPLATE_BODY_INLINE:,}", where)
+    """`templates`: refuse a template over 1 MB; warn when deploy will have to upload it to S3."""
+    size = quotas.check_template(body, f"{source}: {filename}", bucket=artifact_bucket, bucket_key="artifact_bucket", need_bucket=False)
+    note = size.upload_note(filename, artifact_bucket, "artifact_bucket")
+    if note:
+        log.warning("%s", note)

@@ -88,6 +88,10 @@ def cli(ctx: click.Context) -> None:
     Exit codes: 0 ok, 1 failed, 2 usage/config/credentials error, 130 interrupted.
     --debug, --color and --config work before or after the command name.
     """
+    if ctx.obj is None:  # the one client factory every command takes its AWS clients from (tests pass a fake)
+        from xacct_infra.aws import Clients
+
+        ctx.obj = Clients()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if not ctx.meta.get("xacct.debug"):
         log.setLevel(logging.WARNING)

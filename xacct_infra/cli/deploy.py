@@ -1,100 +1,35 @@
-"""`deploy`, `status` and `destroy`: thin click wrappers around the Deployer."""
+"""`deploy`, `status` and `destroy`: thin click wrappers around deploy/ (targets, deployer, fleet)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import click
 
-from xacct_infra import aws, render
+from xacct_infra import aws
 from xacct_infra import config as config_mod
 from xacct_infra.cli.options import config_option, output_option
 from xacct_infra.cli.progress import LineReporter, LiveReporter, TickingClock, reporter_for
-from xacct_infra.deploy import Deployer, DeployOptions, StackSpec, SystemClock
-from xacct_infra.deploy import status as st
-from xacct_infra.deploy.artifacts import TemplateStore, check_size
-from xacct_infra.errors import ExitCode, UsageError, XacctError
-
-SIDE_NAMES = {"a": "account_a", "b": "account_b"}
-
-
-@dataclass(frozen=True)
-class StackTarget:
-    """One stack to act on: Account A's or one consumer's, with where to reach it."""
-    key: config_mod.Side
-    name: str  # account_a | account_b
-    account_id: str
-    stack_name: str
-    target: aws.Target
-    artifact_bucket: str | None = None
-    partition: str = "aws"
-    consumer: config_mod.Consumer | None = None
-    label: str = ""  # account_a, account_b, or account_b:<consumer> when there are several
+from xacct_infra.deploy import fleet, targets
+from xacct_infra.deploy.deployer import DeployOptions, StackReport
+from xacct_infra.deploy.interrupts import Interrupts
+from xacct_infra.deploy.report import Reporter
+from xacct_infra.deploy.targets import StackTarget
+from xacct_infra.errors import ExitCode, UsageError
 
 
-def _sides(cfg: config_mod.Config, a: bool, b: bool, all_: bool, profile: str | None, region: str | None,
-           endpoint_url: str | None, order: tuple[config_mod.Side, ...] = ("a", "b"), consumers: tuple[str, ...] = ()) -> list[StackTarget]:
-    chosen = [k for k in order if all_ or (k == "a" and a) or (k == "b" and b)]
-    if not chosen:
-        raise UsageError("choose what to act on: --account-a, --account-b or --all")
-    if consumers and "b" not in chosen:
-        raise UsageError("--consumer selects Account B consumers: use it with --account-b or --all")
-    selected = [cfg.consumer(n) for n in dict.fromkeys(consumers)] if consumers else list(cfg.consumers)
-    several = len(cfg.consumers) > 1
-    out = []
-    for k in chosen:
-        for side_cfg in ([cfg.account_a] if k == "a" else selected):
-            target = aws.Target(region=region or side_cfg.region, profile=profile or side_cfg.profile, endpoint_url=endpoint_url)
-            consumer = side_cfg if isinstance(side_cfg, config_mod.Consumer) else None
-            label = SIDE_NAMES[k] + (f":{consumer.name}" if consumer and several else "")
-            out.append(StackTarget(k, SIDE_NAMES[k], side_cfg.id, side_cfg.stack_name, target, side_cfg.artifact_bucket, side_cfg.partition,
-                            consumer, label))
-    if profile and len(out) > 1:
-        raise UsageError("--profile names one account's credentials; for several stacks set each side's profile in the config")
-    return out
+def clients(ctx: click.Context) -> aws.Clients:
+    """The client factory the root command put on the context (tests pass a fake one)."""
+    found = ctx.find_object(aws.Clients)
+    return found if found is not None else aws.Clients()
 
 
-def _bodies(cfg: config_mod.Config) -> dict[str, str]:
-    """Template body for Account A ("") and each consumer (by name), each distinct template rendered once."""
-    out: dict[str, str] = {}
-    for item in render.render(cfg):
-        for name in item.consumers if item.side == "b" else ("",):
-            out[name] = item.body
-    return out
-
-
-def _spec(cfg: config_mod.Config, side: StackTarget, bodies: dict[str, str], termination_protection: bool = True) -> StackSpec:
-    return StackSpec(side=side.name, account_id=side.account_id, stack_name=side.stack_name,
-                     template_body=bodies[side.consumer.name if side.consumer else ""],
-                     termination_protection=termination_protection,
-                     consumer=side.consumer.name if side.consumer and len(cfg.consumers) > 1 else "")
-
-
-def _deployer(side: StackTarget, guard: bool = True, *, reporter: Any = None, clock: Any = None) -> Deployer:
-    sess = aws.session(side.target)
-    with aws.translate_errors(side.target):
-        if guard:
-            aws.guard_account(sess, side.target, side.account_id, side.name)
-        cfn = aws.client(sess, "cloudformation", side.target)
-    store = None
-    if side.artifact_bucket:
-        bucket = side.artifact_bucket
-
-        def store() -> TemplateStore:
-            return TemplateStore(aws.client(sess, "s3", side.target), bucket, side.account_id, side.target.region, side.partition)
-
-    # Termination protection goes through a client without retries: an endpoint that does not
-    # implement it answers HTTP 500, which must cost a warning, not a retry backoff.
-    reporter = reporter or reporter_for()
-    if clock is None and isinstance(reporter, LiveReporter):  # the live view ticks while the deployer waits
-        base = SystemClock()
-        reporter.now, clock = base.now, TickingClock(base, reporter.tick)
-    return Deployer(cfn, reporter=reporter, clock=clock, template_store=store,
-                    optional_cfn=lambda: aws.client(sess, "cloudformation", side.target, max_attempts=1))
+def is_interactive(stdin: IO[Any] | None = None, stderr: IO[Any] | None = None) -> bool:
+    """Prompts only when a person is there: stdin and stderr are both terminals."""
+    return bool((stdin or sys.stdin).isatty() and (stderr or sys.stderr).isatty())
 
 
 def aws_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -111,10 +46,6 @@ def side_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--account-b", "b", is_flag=True, help="Account B's instance-role stack.")(f)
     f = click.option("--account-a", "a", is_flag=True, help="Account A's access-role stack.")(f)
     return f
-
-
-def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 @click.command()
@@ -135,14 +66,17 @@ def _interactive() -> bool:
 @click.option("--regions", metavar="REGION,...", help="StackSet regions (default: account_b.region).")
 @click.option("--max-concurrent-percentage", type=click.IntRange(1, 100), default=25, show_default=True)
 @click.option("--failure-tolerance-percentage", type=click.IntRange(0, 100), default=0, show_default=True)
-def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None, endpoint_url: str | None,
-           plan_only: bool, yes: bool, output: str, termination_protection: bool, timeout: float | None,
+@click.pass_context
+def deploy(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool, profile: str | None, region: str | None,
+           endpoint_url: str | None, plan_only: bool, yes: bool, output: str, termination_protection: bool, timeout: float | None,
            continue_rollback: bool, adopt: bool, consumer: tuple[str, ...], jobs: int, stackset: bool, accounts: str | None,
            org_units: tuple[str, ...], regions: str | None, max_concurrent_percentage: int, failure_tolerance_percentage: int) -> None:
     """Deploy Account A's and/or Account B's stack through a change set.
 
     Idempotent: when the deployed template and tags already match the config, nothing is
     created and it says "no changes". Progress goes to stderr, results to stdout.
+    Ctrl-C: before execution the change set is removed; after, the operation is cancelled
+    (exit 130: the stack is as it was); a second Ctrl-C detaches.
     """
     cfg = config_mod.load(config_path)
     if stackset or accounts or org_units or regions:
@@ -152,159 +86,78 @@ def deploy(*, config_path: str, a: bool, b: bool, all_: bool, profile: str | Non
 
         if len(consumer) > 1:
             raise UsageError("--stackset deploys one consumer template: pass at most one --consumer")
-        deploy_stackset(cfg, consumer=consumer[0] if consumer else None, profile=profile, region=region, endpoint_url=endpoint_url,
-                        accounts=accounts, org_units=org_units, regions=regions, max_concurrent=max_concurrent_percentage,
-                        failure_tolerance=failure_tolerance_percentage,
+        deploy_stackset(clients(ctx), cfg, consumer=consumer[0] if consumer else None, profile=profile, region=region,
+                        endpoint_url=endpoint_url, accounts=accounts, org_units=org_units, regions=regions,
+                        max_concurrent=max_concurrent_percentage, failure_tolerance=failure_tolerance_percentage,
                         timeout=timeout, output=output)
         return
-    sides = _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer)
-    bodies = _bodies(cfg)
-    specs = {side.label: _spec(cfg, side, bodies, termination_protection) for side in sides}
-    for side in sides:  # what CloudFormation would refuse, refused before any change
-        check_size(specs[side.label].template_body, side.name, side.artifact_bucket)
+    chosen = targets.select(cfg, a=a, b=b, all_=all_, profile=profile, region=region, endpoint_url=endpoint_url, consumers=consumer)
+    rendered = targets.bodies(cfg)
+    specs = {t.label: t.spec(targets.body_for(t, rendered), termination_protection) for t in chosen}
+    for spec in specs.values():  # what CloudFormation would refuse, refused before any change
+        spec.check_size()
     opts = DeployOptions(plan_only=plan_only, timeout=timeout, continue_rollback=continue_rollback, adopt=adopt,
-                         confirm=None if (yes or plan_only or not _interactive()) else _confirm)
-    results: dict[str, Any] = {}
-    a_sides = [s for s in sides if s.key == "a"]
-    b_sides = [s for s in sides if s.key == "b"]
-    if len(b_sides) > 1 and opts.confirm is not None:  # refused before anything is touched
-        raise UsageError(f"{len(b_sides)} consumer stacks deploy in parallel and cannot each ask: pass --yes, or --plan first")
-    for side in a_sides + (b_sides if len(b_sides) == 1 else []):
-        results[side.label] = _deploy_one(cfg, side, specs[side.label], opts, output)
-    if len(b_sides) > 1:
-        results.update(_deploy_parallel(cfg, b_sides, specs, opts, output, jobs))
+                         confirm=None if (yes or plan_only or not is_interactive()) else _confirm)
+    a_targets = [t for t in chosen if t.key == "a"]
+    b_targets = [t for t in chosen if t.key == "b"]
+    if len(b_targets) > 1 and opts.confirm is not None:  # refused before anything is touched
+        raise UsageError(f"{len(b_targets)} consumer stacks deploy in parallel and cannot each ask: pass --yes, or --plan first")
+    factory = clients(ctx)
+    interrupts = Interrupts()
+    rows: dict[str, fleet.Row] = {}
+
+    def make(target: StackTarget, reporter: Reporter) -> Any:
+        return _deployer(factory, target, reporter, interrupts)
+
+    with interrupts.sigint():  # Ctrl-C is counted, never raised inside an AWS call
+        for target in a_targets + (b_targets if len(b_targets) == 1 else []):
+            if interrupts.count:
+                click.echo(f"xacct-infra: {target.stack_name}: not started (interrupted)", err=True)
+                break
+            reporter = reporter_for()
+            try:
+                rows[target.label] = fleet.deploy_one(target, make(target, reporter), specs[target.label], opts)
+            finally:
+                getattr(reporter, "close", lambda: None)()  # stdout may follow: the live view stops here
+            if output == "text":
+                _print_text(rows[target.label])
+        if len(b_targets) > 1 and not interrupts.count:
+            parallel = fleet.deploy_all(b_targets, make, specs, opts, jobs=jobs, interrupts=interrupts,
+                                        reporter_for=lambda t: LineReporter(prefix=f"[{t.short}] "))
+            if output == "text":
+                _print_table(b_targets, parallel)
+            rows.update(parallel)
     if output == "json":
-        click.echo(json.dumps(results, indent=2, sort_keys=True))
-    codes = {entry.get("exit_code") for entry in results.values()}
-    if ExitCode.INTERRUPTED in codes:
-        click.get_current_context().exit(int(ExitCode.INTERRUPTED))
-    if codes - {None}:  # one row per consumer says what failed; exit 1 if any did
-        click.get_current_context().exit(int(ExitCode.FAILED))
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+    if interrupts.count and not any(row.get("exit_code") for row in rows.values()) and len(rows) < len(chosen):
+        ctx.exit(int(ExitCode.INTERRUPTED))  # Ctrl-C between two stacks: the next one was not started
+    code = fleet.exit_code(rows)
+    if code:  # one row per consumer says what failed
+        ctx.exit(int(code))
 
 
-def _deploy_one(cfg: config_mod.Config, side: StackTarget, spec: StackSpec, opts: DeployOptions, output: str,
-                reporter: Any = None, clock: Any = None) -> dict[str, Any]:
-    deployer = _deployer(side, reporter=reporter, clock=clock)
-    with aws.translate_errors(side.target):
-        try:
-            result = deployer.deploy(spec, opts)
-        finally:
-            getattr(deployer.reporter, "close", lambda: None)()  # stdout may follow: the live view stops here
-    entry: dict[str, Any] = {"stack": result.stack_name, "account": side.account_id, "outcome": result.outcome,
-                             "status": result.stack_status, "outputs": result.outputs}
-    if result.outputs is None and result.outcome != "planned":
-        (reporter or deployer.reporter).info(f"{result.stack_name}: CloudFormation returned no outputs; values known from the config are shown")
-        entry["known_from_config"] = _known_outputs(cfg, side)
-    if output == "text" and reporter is None:
-        _print_text(entry)
-    return entry
+def _deployer(factory: aws.Clients, target: StackTarget, reporter: Reporter | None = None, interrupts: Interrupts | None = None) -> Any:
+    """A deployer for one stack; on a terminal the live view ticks while the deployer waits."""
+    interrupts = Interrupts() if interrupts is None else interrupts
+    reporter = reporter or reporter_for()
+    clock = factory.clock(interrupts)
+    if isinstance(reporter, LiveReporter):
+        reporter.now, clock = clock.now, TickingClock(clock, reporter.tick)
+    return targets.deployer_for(factory, target, reporter=reporter, interrupts=interrupts, clock=clock)
 
 
-def _deploy_parallel(cfg: config_mod.Config, sides: list[StackTarget], specs: dict[str, StackSpec], opts: DeployOptions,
-                     output: str, jobs: int) -> dict[str, Any]:
-    """Every consumer stack, ``jobs`` at a time, each with its own credentials; one failure
-    does not stop or hide the others. Ctrl-C is relayed to every running deploy (first:
-    cancel, second: detach), as for a single stack."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    relay = InterruptRelay()
-    results: dict[str, Any] = {}
-
-    def run(side: StackTarget) -> dict[str, Any]:
-        row = {"stack": side.stack_name, "account": side.account_id}
-        if relay.count:  # Ctrl-C came before this consumer started: do not start it
-            return {**row, "outcome": "NOT STARTED", "error": "interrupted before it started", "exit_code": int(ExitCode.INTERRUPTED)}
-        reporter = LineReporter(prefix=f"[{side.consumer.name if side.consumer else side.label}] ")
-        try:
-            return _deploy_one(cfg, side, specs[side.label], opts, output, reporter=reporter, clock=relay.clock())
-        except XacctError as exc:
-            outcome = "INTERRUPTED" if exc.exit_code == ExitCode.INTERRUPTED else "FAILED"
-            return {**row, "outcome": outcome, "error": str(exc), "exit_code": int(exc.exit_code)}
-        except KeyboardInterrupt:  # relayed while no stack operation was running (e.g. making the change set)
-            return {**row, "outcome": "INTERRUPTED", "error": "interrupted; nothing was executed", "exit_code": int(ExitCode.INTERRUPTED)}
-        except Exception as exc:  # an AWS error in one consumer must not hide the others
-            if not type(exc).__module__.startswith("botocore"):
-                raise
-            return {**row, "outcome": "FAILED", "error": f"AWS: {exc}", "exit_code": int(ExitCode.FAILED)}
-
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="xacct-deploy")
-    futures = {side.label: pool.submit(run, side) for side in sides}
-    try:
-        for label, future in futures.items():
-            while True:
-                try:
-                    results[label] = future.result(timeout=0.2)
-                    break
-                except TimeoutError:
-                    continue
-                except KeyboardInterrupt:
-                    # first Ctrl-C: every running deploy cancels; a second one: they detach
-                    relay.interrupt()
-                    click.echo("xacct-infra: interrupt: cancelling running deploys; press Ctrl-C again to detach", err=True)
-    finally:
-        pool.shutdown(wait=True)
-    if output == "text":
-        _print_table(sides, results)
-    return results
+def _print_table(chosen: list[StackTarget], rows: dict[str, fleet.Row]) -> None:
+    width = max(len(t.short) for t in chosen)
+    for t in chosen:
+        row = rows[t.label]
+        detail = row.get("error") or ", ".join(f"{k}={v}" for k, v in sorted((row.get("outputs") or row.get("known_from_config") or {}).items()))
+        click.echo(f"{t.short:<{width}}\t{t.account_id}\t{t.stack_name}\t{row['outcome']}\t{detail}")
 
 
-def _print_table(sides: list[StackTarget], results: dict[str, Any]) -> None:
-    rows = [(s.consumer.name if s.consumer else s.label, s.account_id, s.stack_name, results[s.label]) for s in sides]
-    width = max(len(r[0]) for r in rows)
-    for name, account, stack, entry in rows:
-        detail = entry.get("error") or ", ".join(f"{k}={v}" for k, v in sorted((entry.get("outputs") or entry.get("known_from_config") or {}).items()))
-        click.echo(f"{name:<{width}}\t{account}\t{stack}\t{entry['outcome']}\t{detail}")
-
-
-class InterruptRelay:
-    """Delivers the main thread's Ctrl-C to deploys running in worker threads.
-
-    Worker deployers get a clock whose sleep raises KeyboardInterrupt once per interrupt the
-    main thread received, so each runs its own cancel-then-detach logic.
-    """
-
-    def __init__(self) -> None:
-        import threading
-
-        self.count = 0
-        self.changed = threading.Condition()
-
-    def interrupt(self) -> None:
-        with self.changed:
-            self.count += 1
-            self.changed.notify_all()
-
-    def clock(self) -> Any:
-        relay = self
-
-        class RelayClock(SystemClock):
-            seen = 0
-
-            def sleep(self, seconds: float) -> None:
-                with relay.changed:
-                    if relay.count == self.seen:
-                        relay.changed.wait(seconds)
-                    if relay.count > self.seen:
-                        self.seen = relay.count
-                        raise KeyboardInterrupt
-
-        return RelayClock()
-
-
-def _known_outputs(cfg: config_mod.Config, side: StackTarget) -> dict[str, str]:
-    if side.key == "a":
-        return {role.output: role.arn for role in cfg.access_roles()}
-    b = side.consumer or cfg.consumers[0]
-    known = {"RoleArn": b.role_arn}
-    if b.kind == "ec2":
-        known["InstanceProfileName"] = b.role_name
-    return known
-
-
-def _print_text(entry: dict[str, Any]) -> None:
-    click.echo(f"{entry['stack']}\t{entry['outcome']}")
-    values = entry["outputs"] if entry["outputs"] is not None else entry.get("known_from_config", {})
-    suffix = "" if entry["outputs"] is not None else "\t(from config)"
+def _print_text(row: fleet.Row) -> None:
+    click.echo(f"{row['stack']}\t{row['outcome']}")
+    values = row["outputs"] if row["outputs"] is not None else row.get("known_from_config", {})
+    suffix = "" if row["outputs"] is not None else "\t(from config)"
     for key, value in sorted(values.items()):
         click.echo(f"  {key}\t{value}{suffix}")
 
@@ -328,30 +181,17 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     Exit 0 when every chosen stack is deployed, stable and matches the config; 1 otherwise.
     """
     cfg = config_mod.load(config_path)
-    if not (a or b):
-        all_ = True
+    rendered = targets.bodies(cfg)
     entries = []
-    bodies = _bodies(cfg)
-    for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, consumers=consumer):
-        deployer = _deployer(side)
-        spec = _spec(cfg, side, bodies)
-        entry: dict[str, Any] = {"stack": side.stack_name, "side": side.name, "account": side.account_id, "status": "NOT DEPLOYED",
-                                 "healthy": False}
-        entries.append(entry)
-        with aws.translate_errors(side.target):
-            stack = deployer.describe(side.stack_name)
-            if stack is not None and wait and st.is_in_progress(stack["StackStatus"]):
-                stack = deployer.follow(spec, stack)
-                deployer.reporter.close()  # type: ignore[attr-defined]
-            if stack is None:
-                continue
-            matches = deployer.template_matches(spec)
-            recent = deployer.cfn.describe_stack_events(StackName=stack["StackId"]).get("StackEvents", [])[:events]
-        entry.update(status=stack["StackStatus"], template_matches=matches, reason=stack.get("StackStatusReason"),
-                     termination_protection=bool(stack.get("EnableTerminationProtection")),
-                     healthy=stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE") and matches,
-                     events=[{"time": ev["Timestamp"].isoformat(), "resource": ev["LogicalResourceId"], "status": ev["ResourceStatus"],
-                              "reason": ev.get("ResourceStatusReason") or ""} for ev in recent])
+    for target in targets.select(cfg, a=a, b=b, all_=all_ or not (a or b), profile=profile, region=region, endpoint_url=endpoint_url,
+                                 consumers=consumer):
+        deployer = _deployer(clients(ctx), target)
+        with aws.translate_errors(target.target):
+            try:
+                report = deployer.status(target.spec(targets.body_for(target, rendered)), wait=wait, events=events)
+            finally:
+                getattr(deployer.reporter, "close", lambda: None)()
+        entries.append(_status_entry(target, report))
     if output == "json":
         click.echo(json.dumps({"healthy": all(e["healthy"] for e in entries), "stacks": entries}, indent=2))
     for entry in entries if output == "text" else []:
@@ -369,6 +209,16 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
         ctx.exit(int(ExitCode.FAILED))
 
 
+def _status_entry(target: StackTarget, report: StackReport) -> dict[str, Any]:
+    entry: dict[str, Any] = {"stack": report.stack_name, "side": target.name, "account": target.account_id,
+                             "status": report.status or "NOT DEPLOYED", "healthy": report.healthy}
+    if report.status is not None:
+        entry.update(template_matches=report.matches, reason=report.reason, termination_protection=report.termination_protection,
+                     events=[{"time": ev["Timestamp"].isoformat(), "resource": ev["LogicalResourceId"], "status": ev["ResourceStatus"],
+                              "reason": ev.get("ResourceStatusReason") or ""} for ev in report.events])
+    return entry
+
+
 @click.command()
 @config_option
 @side_options
@@ -377,26 +227,31 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
 @click.option("--force", is_flag=True, help="Turn termination protection off first; delete even without the ownership tag.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS")
 @output_option()
-def destroy(*, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[str, ...], profile: str | None, region: str | None, endpoint_url: str | None,
-            yes: bool, force: bool, timeout: float | None, output: str) -> None:
+@click.pass_context
+def destroy(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool, consumer: tuple[str, ...], profile: str | None,
+            region: str | None, endpoint_url: str | None, yes: bool, force: bool, timeout: float | None, output: str) -> None:
     """Delete a stack (asks first; refuses while termination protection is on unless --force)."""
     cfg = config_mod.load(config_path)
-    bodies = _bodies(cfg)
+    rendered = targets.bodies(cfg)
     done: list[dict[str, str]] = []
     try:
-        for side in _sides(cfg, a, b, all_, profile, region, endpoint_url, order=("b", "a"), consumers=consumer):
+        for target in targets.select(cfg, a=a, b=b, all_=all_, profile=profile, region=region, endpoint_url=endpoint_url,
+                                     order=("b", "a"), consumers=consumer):
             if not yes:
-                if not _interactive():
-                    raise UsageError(f"refusing to delete {side.stack_name} without --yes in a non-interactive run")
-                if not click.confirm(f"Delete stack {side.stack_name} in account {side.account_id}?", default=False, err=True):
-                    raise UsageError(f"{side.stack_name}: not deleted")
-            deployer = _deployer(side)
-            with aws.translate_errors(side.target):
-                final = deployer.destroy(_spec(cfg, side, bodies), force=force, timeout=timeout)
-                deployer.reporter.close()  # type: ignore[attr-defined]
-            done.append({"stack": side.stack_name, "account": side.account_id, "outcome": "deleted" if final == "DELETE_COMPLETE" else final})
+                if not is_interactive():
+                    raise UsageError(f"refusing to delete {target.stack_name} without --yes in a non-interactive run")
+                if not click.confirm(f"Delete stack {target.stack_name} in account {target.account_id}?", default=False, err=True):
+                    raise UsageError(f"{target.stack_name}: not deleted")
+            deployer = _deployer(clients(ctx), target)
+            with aws.translate_errors(target.target):
+                try:
+                    final = deployer.destroy(target.spec(targets.body_for(target, rendered)), force=force, timeout=timeout)
+                finally:
+                    getattr(deployer.reporter, "close", lambda: None)()
+            done.append({"stack": target.stack_name, "account": target.account_id,
+                         "outcome": "deleted" if final == "DELETE_COMPLETE" else final})
             if output == "text":
-                click.echo(f"{side.stack_name}\t{done[-1]['outcome']}")
+                click.echo(f"{target.stack_name}\t{done[-1]['outcome']}")
     finally:  # what was deleted before a failure is still reported
         if output == "json":
             click.echo(json.dumps({"stacks": done}, indent=2))

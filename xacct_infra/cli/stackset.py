@@ -27,7 +27,7 @@ def _split(value: str | None, pattern: re.Pattern[str], flag: str) -> tuple[str,
     return items
 
 
-def deploy_stackset(cfg: config_mod.Config, *, consumer: str | None, profile: str | None, region: str | None, endpoint_url: str | None,
+def deploy_stackset(clients: aws.Clients, cfg: config_mod.Config, *, consumer: str | None, profile: str | None, region: str | None, endpoint_url: str | None,
                     accounts: str | None, org_units: tuple[str, ...], regions: str | None, max_concurrent: int,
                     failure_tolerance: int, timeout: float | None, output: str) -> None:
     b = cfg.view(consumer).consumer  # several consumers: --consumer picks whose template
@@ -41,12 +41,11 @@ def deploy_stackset(cfg: config_mod.Config, *, consumer: str | None, profile: st
         tags=((OWNER_TAG, f"account_b-stackset:{b.stack_name}"),),
         max_concurrent_percentage=max_concurrent, failure_tolerance_percentage=failure_tolerance)
     target = aws.Target(region=region or b.region, profile=profile or b.profile, endpoint_url=endpoint_url)
-    sess = aws.session(target)
     with aws.translate_errors(target):
-        admin, arn = aws.caller_account(sess, target)
+        admin, arn = clients.caller(target)
         reporter = reporter_for()
         reporter.info(f"StackSet administrator: account {admin} ({arn})")
-        deployer = StackSetDeployer(aws.client(sess, "cloudformation", target), reporter=reporter)
+        deployer = StackSetDeployer(clients.client(target, "cloudformation"), reporter=reporter)
         try:
             result = deployer.deploy(spec, timeout=timeout)
         except StackSetFailed as exc:

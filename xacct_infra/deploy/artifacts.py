@@ -12,26 +12,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from xacct_infra import aws
 from xacct_infra.errors import UsageError
-from xacct_infra.limits import TEMPLATE_BODY_INLINE, TEMPLATE_BODY_S3
-
-INLINE_LIMIT = TEMPLATE_BODY_INLINE  # bytes, TemplateBody in the API call
-S3_LIMIT = TEMPLATE_BODY_S3  # bytes, TemplateURL
-
-
-def needs_upload(body: str) -> bool:
-    return len(body.encode()) > INLINE_LIMIT
-
-
-def check_size(body: str, side: str, bucket: str | None) -> None:
-    """Refuse before any change what CloudFormation would refuse later."""
-    size = len(body.encode())
-    if size > S3_LIMIT:
-        raise UsageError(f"{side}: the template is {size:,} bytes; CloudFormation accepts at most {S3_LIMIT:,} "
-                         "even from S3; split the grants across more roles")
-    if size > INLINE_LIMIT and not bucket:
-        raise UsageError(f"{side}: the template is {size:,} bytes, over the {INLINE_LIMIT:,}-byte limit for inline "
-                         f"templates; set {side}.artifact_bucket in the config so it can be uploaded to S3 first")
 
 
 class TemplateStore:
@@ -48,29 +30,25 @@ class TemplateStore:
 
     def put(self, stack_name: str, body: str) -> tuple[str, bool]:
         """Upload ``body`` unless already there; returns (TemplateURL, uploaded?)."""
-        from botocore.exceptions import ClientError
-
         data = body.encode()
         key = f"xacct-infra/{stack_name}/{hashlib.sha256(data).hexdigest()}.template"
         self._ensure_bucket()
         try:
             self.s3.head_object(Bucket=self.bucket, Key=key, ExpectedBucketOwner=self.account_id)
             return self.url(key), False
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+        except Exception as exc:
+            if aws.error_code(exc) not in ("404", "NoSuchKey", "NotFound"):
                 raise
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ExpectedBucketOwner=self.account_id,
                            ServerSideEncryption="AES256", ContentType="application/x-yaml")
         return self.url(key), True
 
     def _ensure_bucket(self) -> None:
-        from botocore.exceptions import ClientError
-
         try:
             self.s3.head_bucket(Bucket=self.bucket, ExpectedBucketOwner=self.account_id)
             return
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
+        except Exception as exc:
+            code = aws.error_code(exc)
             if code == "403":
                 raise UsageError(f"artifact bucket {self.bucket} exists but is not in account {self.account_id} "
                                  "or not accessible; choose another artifact_bucket") from None

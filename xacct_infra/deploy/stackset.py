@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from xacct_infra import aws
+from xacct_infra.deploy import status as st
 from xacct_infra.deploy.deployer import CAPABILITIES, DeployFailed, StackUnusable
 from xacct_infra.deploy.poll import Clock, Deadline, SystemClock, delays
 from xacct_infra.deploy.report import NullReporter, Reporter
 from xacct_infra.errors import UsageError
 
 PermissionModel = Literal["SELF_MANAGED", "SERVICE_MANAGED"]
-_DONE = {"SUCCEEDED", "FAILED", "STOPPED"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class StackSetResult:
 
     @property
     def failed(self) -> list[InstanceResult]:
-        return [i for i in self.instances if i.status not in ("SUCCEEDED", "CURRENT")]
+        return [i for i in self.instances if i.status not in st.INSTANCE_OK]
 
 
 class StackSetDeployer:
@@ -154,35 +155,29 @@ class StackSetDeployer:
     # ------------------------------------------------------------------ helpers
 
     def _describe(self, name: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-
         try:
             stack_set = self.cfn.describe_stack_set(StackSetName=name)["StackSet"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("StackSetNotFoundException", "StackSetNotFound"):
+        except Exception as exc:
+            if aws.error_code(exc) in ("StackSetNotFoundException", "StackSetNotFound"):
                 return None
             raise
-        if stack_set.get("Status") == "DELETED":
+        if stack_set.get("Status") == st.STACK_SET_DELETED:
             return None
         return dict(stack_set)
 
     def _instances(self, name: str) -> dict[tuple[str, str], dict[str, Any]]:
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        kwargs: dict[str, Any] = {"StackSetName": name}
-        while True:
-            page = self.cfn.list_stack_instances(**kwargs)
-            for item in page.get("Summaries", []):
-                out[(item["Account"], item["Region"])] = item
-            if not page.get("NextToken"):
-                return out
-            kwargs["NextToken"] = page["NextToken"]
+        return {(item["Account"], item["Region"]): item for item in self._pages("list_stack_instances", StackSetName=name)}
+
+    def _pages(self, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every summary of a paginated call, through botocore's paginator."""
+        return [item for page in self.cfn.get_paginator(operation).paginate(**kwargs) for item in page.get("Summaries", [])]
 
     # Operation ids: we pass our own (a retried call is then idempotent) but follow the id the
     # service returns; the emulator ignores the one passed in.
 
     def _wait(self, spec: StackSetSpec, operation_id: str, deadline: Deadline, result: StackSetResult) -> None:
         result.operations.append(operation_id)
-        status = "RUNNING"
+        status = st.OPERATION_RUNNING
         for delay in delays(self.rng):
             if delay:
                 self.clock.sleep(deadline.clamp(delay))
@@ -190,29 +185,21 @@ class StackSetDeployer:
             if op["Status"] != status:
                 status = op["Status"]
                 self.reporter.info(f"{spec.name}: operation {operation_id} {status}")
-            if status in _DONE:
+            if status in st.OPERATION_DONE:
                 break
             if deadline.expired():
                 raise DeployFailed(f"{spec.name}: operation {operation_id} still {status} after --timeout; "
                                    "the StackSet keeps going; check it with: aws cloudformation describe-stack-set-operation")
-        kwargs: dict[str, Any] = {"StackSetName": spec.name, "OperationId": operation_id}
-        instances: list[InstanceResult] = []
-        while True:
-            page = self.cfn.list_stack_set_operation_results(**kwargs)
-            for item in page.get("Summaries", []):
-                instances.append(InstanceResult(item["Account"], item["Region"], item.get("Status", "?"),
-                                                item.get("StatusReason", "") or ""))
-            if not page.get("NextToken"):
-                break
-            kwargs["NextToken"] = page["NextToken"]
+        instances = [InstanceResult(item["Account"], item["Region"], item.get("Status", "?"), item.get("StatusReason", "") or "")
+                     for item in self._pages("list_stack_set_operation_results", StackSetName=spec.name, OperationId=operation_id)]
         for inst in instances:
             self.reporter.info(f"{spec.name}: {inst.account} {inst.region} {inst.status}{': ' + inst.reason if inst.reason else ''}")
-        if status != "SUCCEEDED" and not any(i.status != "SUCCEEDED" for i in instances):
+        if status != st.OPERATION_SUCCEEDED and not any(i.status != st.OPERATION_SUCCEEDED for i in instances):
             instances.append(InstanceResult("-", "-", status, f"operation {operation_id} ended {status}"))
         # Results of every operation of the run are kept: a later success must not hide an earlier failure.
         result.instances = sorted(result.instances + instances, key=lambda i: (i.account, i.region))
-        if status != "SUCCEEDED":
-            failed = [i for i in result.instances if i.status not in ("SUCCEEDED", "CURRENT")]
+        if status != st.OPERATION_SUCCEEDED:
+            failed = [i for i in result.instances if i.status not in st.INSTANCE_OK]
             worst = failed[0]
             raise StackSetFailed(f"{spec.name}: operation {operation_id} ended {status}; {len(failed)} of {len(result.instances)} "
                                  "instance(s) failed; first: "
