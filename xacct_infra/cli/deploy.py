@@ -14,7 +14,7 @@ from xacct_infra import config as config_mod
 from xacct_infra.cli.options import config_option, output_option
 from xacct_infra.cli.progress import LineReporter, LiveReporter, TickingClock, reporter_for
 from xacct_infra.deploy import fleet, targets
-from xacct_infra.deploy.deployer import DeployOptions, StackReport
+from xacct_infra.deploy.deployer import DeployOptions
 from xacct_infra.deploy.interrupts import Interrupts
 from xacct_infra.deploy.report import Reporter
 from xacct_infra.deploy.targets import StackTarget
@@ -191,7 +191,7 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
                 report = deployer.status(target.spec(targets.body_for(target, rendered)), wait=wait, events=events)
             finally:
                 getattr(deployer.reporter, "close", lambda: None)()
-        entries.append(_status_entry(target, report))
+        entries.append(report.to_dict(side=target.name, account=target.account_id))
     if output == "json":
         click.echo(json.dumps({"healthy": all(e["healthy"] for e in entries), "stacks": entries}, indent=2))
     for entry in entries if output == "text" else []:
@@ -207,16 +207,6 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
             click.echo(f"  {ev['time'][:19].replace('T', ' ')} {ev['resource']} {ev['status']}{reason}")
     if not all(e["healthy"] for e in entries):
         ctx.exit(int(ExitCode.FAILED))
-
-
-def _status_entry(target: StackTarget, report: StackReport) -> dict[str, Any]:
-    entry: dict[str, Any] = {"stack": report.stack_name, "side": target.name, "account": target.account_id,
-                             "status": report.status or "NOT DEPLOYED", "healthy": report.healthy}
-    if report.status is not None:
-        entry.update(template_matches=report.matches, reason=report.reason, termination_protection=report.termination_protection,
-                     events=[{"time": ev["Timestamp"].isoformat(), "resource": ev["LogicalResourceId"], "status": ev["ResourceStatus"],
-                              "reason": ev.get("ResourceStatusReason") or ""} for ev in report.events])
-    return entry
 
 
 @click.command()

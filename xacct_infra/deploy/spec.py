@@ -84,6 +84,15 @@ class StackReport:
     def healthy(self) -> bool:
         return self.status in st.HEALTHY and self.matches
 
+    def to_dict(self, **where: str) -> dict[str, Any]:
+        """As `status --output json` shows it (``where``: side, account)."""
+        entry: dict[str, Any] = {"stack": self.stack_name, **where, "status": self.status or "NOT DEPLOYED", "healthy": self.healthy}
+        if self.status is not None:
+            entry.update(template_matches=self.matches, reason=self.reason, termination_protection=self.termination_protection,
+                         events=[{"time": ev["Timestamp"].isoformat(), "resource": ev["LogicalResourceId"], "status": ev["ResourceStatus"],
+                                  "reason": ev.get("ResourceStatusReason") or ""} for ev in self.events])
+        return entry
+
 
 def outputs(stack: dict[str, Any]) -> dict[str, str] | None:
     """A stack's outputs by key; None when CloudFormation returned none (the emulator, for change-set stacks)."""
