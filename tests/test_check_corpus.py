@@ -138,7 +138,8 @@ WIDENING: list[tuple[str, str, Edit]] = [
     ("a-trust-other-root-role-star", "example", lambda f: add(trust(f, A), allow(
         {"AWS": "arn:aws:iam::999999999999:root"}, sid_="Partner",
         Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::999999999999:role/*"}}))),
-    ("a-trust-other-account-id", "example", lambda f: edit(the_trust(f, A), Principal={"AWS": [f"{B}:root", "999999999999"]})),
+    ("a-trust-other-account-id", "example", lambda f: add(trust(f, A), allow({"AWS": "999999999999"}, sid_="Partner2",
+                                                                         Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::999999999999:role/x*"}}))),
     ("a-trust-star-any-org", "example", lambda f: add(trust(f, A), allow("*", sid_="AnyOrg", Condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}}))),
     ("a-trust-star", "example", lambda f: edit(the_trust(f, A), Principal="*", Condition={})),
     ("a-trust-cognito", "example", lambda f: add(trust(f, A), allow({"Federated": "cognito-identity.amazonaws.com"},
@@ -291,6 +292,7 @@ HARMLESS: list[tuple[str, str, Callable[[Files], object]]] = [
     ("principal-one-element-list", "example", lambda f: the_trust(f, A).update(Principal={"AWS": [the_trust(f, A)["Principal"]["AWS"]]})),
     ("principal-account-id", "example", lambda f: the_trust(f, A).update(Principal={"AWS": "222222222222"})),
     ("sid-removed", "example", lambda f: the_trust(f, A).pop("Sid")),
+    ("an-account-the-condition-excludes", "example", lambda f: the_trust(f, A).update(Principal={"AWS": [f"{B}:root", "999999999999"]})),
     ("consumers-trust-split-per-consumer", "consumers", lambda f: (st := the_trust(f, A), trust(f, A).append(
         {**copy.deepcopy(st), "Sid": "Search", "Principal": {"AWS": st["Principal"]["AWS"][1]},
          "Condition": {**st["Condition"], "ArnEquals": {"aws:PrincipalArn": st["Condition"]["ArnEquals"]["aws:PrincipalArn"][1]}}}),

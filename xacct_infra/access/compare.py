@@ -248,19 +248,48 @@ def _account_of(arn: str) -> str:
 def _covered(kind: str, value: str, action: str, conditions: frozenset[Cond], wanted: Sequence[TrustAtom]) -> bool:
     """Whether some expected atom admits everything ``kind value`` under ``conditions`` does."""
     candidates = [e for e in wanted if e.action.lower() == action.lower()]
+    if _nobody(kind, value, conditions):
+        return True
     if any((rest := _principal_within(kind, value, e)) is not None and _conditions_imply(conditions, rest) for e in candidates):
         return True
     # A wide principal pinned by aws:PrincipalArn admits only the ARNs the condition names:
     # "*" (or an account root) with ArnEquals aws:PrincipalArn = R admits R alone.
+    # A pinned ARN the principal does not cover gets nothing through it (admitting nobody is no widening).
     for pin in (c for c in conditions if c.key == "aws:principalarn" and not c.qualifier and not c.if_exists and c.base in _POSITIVE):
-        arns = [_pinned(arn, value, pin.base) for arn in pin.values]
-        if any(arn is None or not _admits(kind, value, arn) for arn in arns):
+        under = [v for v in pin.values if _could_admit(kind, value, v, pin.base)]
+        if not under:
+            return True  # no principal of ``value`` has such an ARN
+        pinned = [_pinned(arn, value, pin.base) for arn in under]
+        if any(arn is None for arn in pinned):
             continue
         others = conditions - {pin}
         if all(any((rest := _principal_within("AWS", arn, e)) is not None and _conditions_imply(others, rest)
-                   for e in candidates) for arn in arns if arn is not None):
+                   for e in candidates) for arn in pinned if arn is not None and _admits(kind, value, arn)):
             return True
     return False
+
+
+def _nobody(kind: str, principal: str, conditions: frozenset[Cond]) -> bool:
+    """Whether an aws:PrincipalAccount condition excludes the one account ``principal`` is in."""
+    root = _ROOT.fullmatch(principal)
+    account = root[2] if root else _account_of(principal) if kind == "AWS" and principal != "*" else ""
+    return bool(account) and any(
+        c.key == "aws:principalaccount" and not c.qualifier and not c.if_exists and c.base in _POSITIVE
+        and not any(_matches(c.base, v, account) for v in c.values) for c in conditions)
+
+
+def _could_admit(kind: str, principal: str, value: str, operator: str) -> bool:
+    """Whether some principal covered by ``principal`` has an ARN that ``operator value`` admits."""
+    if kind != "AWS" or principal == "*":
+        return kind == "AWS"
+    root = _ROOT.fullmatch(principal)
+    if root is None:  # one IAM principal: its own ARN must match
+        return _matches(operator, value, principal) if operator != "StringEquals" else value == principal
+    parts = value.split(":", 5)
+    if len(parts) != 6:
+        return operator != "StringEquals"  # a malformed pattern: assume the worst
+    account = parts[4]
+    return account == root[2] if operator == "StringEquals" else _matches(operator, account, root[2])
 
 
 def _pinned(pattern: str, principal: str, operator: str) -> str | None:
