@@ -157,3 +157,41 @@ def test_sweep_covers_every_awacs_dynamodb_and_kms_action() -> None:
     assert "*" in probes
     assert "arn:aws:dynamodb:us-east-1:111111111111:table/keystore-2" in probes  # a neighbour table
     assert "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000000" in probes  # a neighbour key
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("`", "").split())
+
+
+def test_help_and_readme_state_exactly_the_claims_check_enforces(run) -> None:
+    from xacct_infra.access import claims
+
+    help_text = _words(run("check", "--help").stdout)
+    readme = _words((ROOT / "README.md").read_text())
+    for claim in claims.PROVES + claims.DOES_NOT_PROVE:
+        assert _words(claim) in help_text, claim
+        assert _words(claim) in readme, claim
+
+
+def test_write_only_tables_deny_return_values_other_than_none(run) -> None:
+    report = check.run_files(FULL, check.rendered_files(FULL), parliament=False)
+    assert report.ok, [str(f) for f in report.findings]
+    events = "arn:aws:dynamodb:eu-west-1:111111111111:table/keystore.events"
+    cells = {(c.action, c.condition): c.allowed for c in report.sweep.cells if c.resource == events}
+    assert cells[("dynamodb:UpdateItem", "dynamodb:ReturnValues=ALL_NEW")] is False
+    assert cells[("dynamodb:PutItem", "dynamodb:ReturnValues=ALL_OLD")] is False
+    assert cells[("dynamodb:DeleteItem", "dynamodb:ReturnValues=NONE")] is True
+    assert not any(c.resource.endswith("table/keystore_meta") for c in report.sweep.cells), "read-write tables are unaffected"
+    result = run("check", "--config", str(ROOT / "tests" / "golden" / "full" / "xacct.toml"))
+    assert f"via AccessRole on {events}: absent or NONE -> allowed; ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW -> denied" in result.stdout
+
+
+def test_a_write_only_statement_without_its_condition_fails_naming_it() -> None:
+    files = copy.deepcopy(check.rendered_files(FULL))
+    for st in files["account-a"]["Resources"]["AccessRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "dynamodb:UpdateItem" in st["Action"] and "Condition" in st:
+            del st["Condition"]
+            sid = st["Sid"]
+    report = check.run_files(FULL, files, parliament=False)
+    messages = [str(f) for f in report.findings if f.statement == sid]
+    assert any("dynamodb:UpdateItem with dynamodb:ReturnValues=ALL_NEW on" in m for m in messages), messages

@@ -47,6 +47,7 @@ class Report:
             "requests": self.sweep.requests,
             "principals": [{"label": label, "principal": who, "allowed": [g.__dict__ for g in self.sweep.matrix[label]]}
                            for label, who in self.sweep.principals.items()],
+            "cells": [{**c.__dict__, "allowed": c.allowed} for c in self.sweep.cells],
             "findings": [f.to_dict() for f in self.findings], "notes": self.sweep.notes,
         }
 
@@ -151,12 +152,15 @@ def _merge(config: Config, reports: list[tuple[str, Report]]) -> Report:
     sweep = matrix.Sweep()
     findings: list[Finding] = []
     seen: set[str] = set()
+    seen_cells: set[matrix.Cell] = set()
     for name, report in reports:
         sweep.requests += report.sweep.requests
         for label, who in report.sweep.principals.items():
             sweep.principals[f"{name}: {label}"] = who
             sweep.matrix[f"{name}: {label}"] = report.sweep.matrix[label]
         sweep.notes += [n for n in report.sweep.notes if n not in sweep.notes]
+        sweep.cells += [c for c in report.sweep.cells if c not in seen_cells]
+        seen_cells.update(report.sweep.cells)
         for finding in report.findings:
             if str(finding) not in seen:
                 seen.add(str(finding))

@@ -186,6 +186,12 @@ class _Statement:
     resources: tuple[str, ...] | None  # None: neither Resource nor NotResource
     not_resource: bool
     body: Mapping[str, Any]
+    literal: frozenset[str] = frozenset()  # the resources without wildcards, for a set lookup
+    wild: tuple[str, ...] = ()  # the resource patterns
+
+    def names(self, resource: str) -> bool:
+        """Whether Resource (or NotResource) lists ``resource``."""
+        return resource in self.literal or any(resource_matches(p, resource) for p in self.wild)
 
 
 @dataclass
@@ -201,6 +207,13 @@ class _Compiled:
             found = tuple(st for st in self.statements if _any_matches(action_matches, st.actions, action) != st.not_action)
             self.by_action[action] = found
         return found
+
+
+def may_apply(policies: Sequence[Policy], action: str, resource: str | None) -> bool:
+    """Whether any statement of ``policies`` names ``action`` and ``resource`` (any resource when
+    None; conditions and principals aside): when none does, every such request is an implicit deny."""
+    return any(resource is None or st.resources is None or st.names(resource) != st.not_resource
+               for policy in policies for st in _compiled(policy).matching(action))
 
 
 def _compiled(policy: Policy) -> _Compiled:
@@ -222,10 +235,12 @@ def _compile(name: str, index: int, st: Mapping[str, Any]) -> _Statement:
         raise PolicyError(f"{where}: needs Action or NotAction")
     action_key = "Action" if "Action" in st else "NotAction"
     resource_key = "Resource" if "Resource" in st else "NotResource" if "NotResource" in st else None
+    resources = _patterns(st[resource_key], f"{where}.{resource_key}") if resource_key else None
     return _Statement(StatementRef(name, str(st.get("Sid") or f"Statement[{index}]")), where, str(st["Effect"]),
                       _patterns(st[action_key], f"{where}.{action_key}"), action_key == "NotAction",
-                      _patterns(st[resource_key], f"{where}.{resource_key}") if resource_key else None,
-                      resource_key == "NotResource", st)
+                      resources, resource_key == "NotResource", st,
+                      frozenset(r for r in resources or () if "*" not in r and "?" not in r),
+                      tuple(r for r in resources or () if "*" in r or "?" in r))
 
 
 def _statements(policy: Policy) -> list[Mapping[str, Any]]:
@@ -243,7 +258,7 @@ def _applies(st: _Statement, request: Request, *, resource_policy: bool) -> Prin
     if st.resources is None:
         if not resource_policy:
             raise PolicyError(f"{st.where}: needs Resource or NotResource")
-    elif _any_matches(resource_matches, st.resources, request.resource) == st.not_resource:
+    elif st.names(request.resource) == st.not_resource:
         return None
     how: PrincipalMatch | None = "any"
     if resource_policy:

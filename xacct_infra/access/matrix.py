@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from xacct_infra import arns, kinds, policies
-from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize
+from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize, may_apply
 from xacct_infra.access.probes import OTHER_ORG
 from xacct_infra.access.templates import Role, TemplateSet, filename
 from xacct_infra.config import AccessRole, Consumer, ConsumerView
@@ -191,9 +191,14 @@ def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapp
         identity = tuple(d.policy for d in role.identity)
         where = f"{filename(role.side)} {role.logical_id} identity policies"
         allowed[role.arn] = []
+        named = {action for action in {a for a, _ in pairs} if may_apply(identity, action, None)}
         for action, resource in pairs:
+            expected = (action.lower(), resource) in grants
+            if not expected and (action not in named or not may_apply(identity, action, resource)):
+                out.requests += 1  # no statement names it: an implicit deny, nothing to evaluate
+                continue
             request = Request(session, action, resource, context, adversarial=True)
-            if _check(out, request, (action.lower(), resource) in grants, where, identity=identity).allowed:
+            if _check(out, request, expected, where, identity=identity).allowed:
                 allowed[role.arn].append(Grant(action, resource))
         _return_values(out, role.logical_id, session, context, identity, grants, where)
     _matrix(out, callers, edges, allowed, {r.arn: r.logical_id for r in ts.roles}, b_arn)

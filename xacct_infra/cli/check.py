@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from xacct_infra import config as config_mod
+from xacct_infra.access import claims
 from xacct_infra.cli.options import config_option, output_option
 from xacct_infra.errors import ExitCode
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from xacct_infra.check import Report
 
 
-@click.command()
+@click.command(help="Prove the templates allow exactly what the config grants (offline; no AWS calls).\n\n" + claims.help_text())
 @config_option
 @output_option(aliases=("--format",))
 @click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default=None,
@@ -25,16 +26,6 @@ if TYPE_CHECKING:
               help="Check the account-a/account-b templates in DIR instead of rendering them from the config.")
 @click.pass_context
 def check(ctx: click.Context, *, config_path: str, output: str, partition: str | None, template_dir: Path | None) -> None:
-    """Prove the templates allow exactly what the config grants (offline; no AWS calls).
-
-    \b
-    Runs the template rules (XI1001..), parliament on the identity policies, and an access
-    matrix with a negative sweep: every DynamoDB and KMS action against the configured
-    resources, their neighbours and "*", and sts:AssumeRole from Account B's role, another
-    principal of Account B and a principal of a third account. Exit 0 when nothing is
-    allowed beyond the config and nothing granted is missing; otherwise each finding names
-    the statement at fault and the exit code is 1.
-    """
     from xacct_infra import check as check_mod
 
     started = time.perf_counter()
@@ -64,6 +55,7 @@ def _text(report: Report, template_dir: Path | None, elapsed: float) -> None:
         for (via, resource), actions in sorted(rows.items()):
             prefix = f"via {via}: " if via else ""
             click.echo(f"    {prefix}{', '.join(sorted(actions))}  on {resource}")
+    _cells(report)
     for note in report.sweep.notes:
         click.echo(f"\nnote: {note}")
     click.echo("")
@@ -79,3 +71,22 @@ def _text(report: Report, template_dir: Path | None, elapsed: float) -> None:
         click.echo("OK: the templates allow exactly what the config grants")
     else:
         click.echo(f"FAILED: {len(report.findings)} findings")
+
+
+def _cells(report: Report, limit: int = 20) -> None:
+    """Write-only tables: which ReturnValues each item write may carry (the matrix's conditional cells)."""
+    by_target: dict[tuple[str, str], dict[bool, list[str]]] = defaultdict(lambda: {True: [], False: []})
+    for cell in report.sweep.cells:
+        value = cell.condition.split("=", 1)[1]
+        bucket = by_target[(cell.via, cell.resource)][cell.allowed]
+        if value not in bucket:
+            bucket.append(value)
+    if not by_target:
+        return
+    click.echo("\nWrite-only tables (PutItem, UpdateItem, DeleteItem by dynamodb:ReturnValues):")
+    for (via, resource), answers in sorted(by_target.items())[:limit]:
+        allowed = ", ".join(answers[True]) or "none"
+        denied = ", ".join(answers[False]) or "none"
+        click.echo(f"  via {via} on {resource}: absent or {allowed} -> allowed; {denied} -> denied")
+    if len(by_target) > limit:
+        click.echo(f"  ... and {len(by_target) - limit} more tables (--output json lists every cell)")
