@@ -7,25 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MINIMAL
 from xacct_infra import config
-
-HEAD = """
-[account_a]
-id = "111111111111"
-region = "us-east-1"
-{a_extra}
-[[account_a.tables]]
-name = "keystore"
-access = "read"
-
-[account_b]
-id = "222222222222"
-region = "us-east-1"
-"""
 
 
 def consumer(body: str, a_extra: str = "") -> str:
-    return HEAD.format(a_extra=a_extra) + body
+    """The minimal config, ``a_extra`` added to [account_a] and ``body`` to its one consumer."""
+    return MINIMAL.replace('region = "us-east-1"\n', f'region = "us-east-1"\n{a_extra}', 1) + body
 
 
 @pytest.mark.parametrize(("kind", "role_name"), [("ec2", "xacct-instance"), ("lambda", "xacct-lambda"), ("ecs-task", "xacct-ecs-task"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import MINIMAL, ROOT
 
 KINDS_CONFIG = str(ROOT / "tests" / "golden" / "kinds" / "xacct.toml")
 
@@ -30,19 +30,7 @@ def test_profile_writes_the_credential_source_of_the_kind(run, consumer: str, ki
 
 
 def test_an_existing_role_without_credential_source_gets_a_source_profile(run, write_config) -> None:
-    path = write_config("""
-[account_a]
-id = "111111111111"
-region = "us-east-1"
-[[account_a.tables]]
-name = "keystore"
-access = "read"
-[account_b]
-id = "222222222222"
-region = "us-east-1"
-kind = "existing-role"
-role_arn = "arn:aws:iam::222222222222:role/app"
-""")
+    path = write_config(MINIMAL + 'kind = "existing-role"\nrole_arn = "arn:aws:iam::222222222222:role/app"\n')
     plain = run("profile", "--config", str(path), "--session-name", "s1")
     assert "source_profile = default" in plain.stdout.splitlines() and "credential_source" not in plain.stdout
     named = run("profile", "--config", str(path), "--session-name", "s1", "--source-profile", "app-role")
