@@ -86,6 +86,9 @@ class Verifier:
             self._add("access checks", "skipped", "needs the role to be assumed")
             return self.rows
         clients = self.clients_for(creds)
+        if opts.emulator and not self._role_exists(clients):
+            self._add("access checks", "skipped", "needs Account A's role to exist")
+            return self.rows
         self._acts_in_a(clients)
         schemas = {t.name: self._table(clients, t) for t in self.view.role.tables}
         for key in self.view.role.keys:
@@ -144,6 +147,20 @@ class Verifier:
             took = self.monotonic() - started
             self._add(check, "ok", f"as {creds.assumed_role_arn} ({attempts} attempt(s), {took:.1f} s)")
             return creds
+
+    def _role_exists(self, clients: ClientFactory) -> bool:
+        """Emulators issue credentials for any role ARN, existing or not: there, AssumeRole proves nothing
+        until the role is seen (IAM is not enforced, so the assumed credentials may read it)."""
+        role = self.view.role
+        try:
+            clients("iam", self.view.owner.region).get_role(RoleName=role.name)
+        except _client_error() as exc:
+            if _code(exc) in ("NoSuchEntity", "NoSuchEntityException"):
+                self._add(f"role {role.name} exists", "FAIL", f"{role.arn} does not exist: the emulator issued credentials for it "
+                          "anyway, which proves nothing; deploy Account A's stack")
+                return False
+            raise
+        return True
 
     def _acts_in_a(self, clients: ClientFactory) -> None:
         a = self.view.owner

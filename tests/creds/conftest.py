@@ -27,6 +27,9 @@ def emulated(emulator_server: object, monkeypatch: pytest.MonkeyPatch, tmp_path:
     emu.add_profile("consumer", B_ID, REGION)  # type: ignore[attr-defined]
     local.create_sample_data(emu, A_ID, REGION, ["keystore", "keystore-audit"])  # type: ignore[arg-type]
     key_id = local.create_sample_key(emu, A_ID, REGION)  # type: ignore[arg-type]
+    # Account A's role, as its stack would create it (verify --emulator checks that it exists)
+    emu.client("iam", credentials=emu.mint(A_ID)).create_role(  # type: ignore[attr-defined]
+        RoleName="xacct-access", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
     setup = Emulated(emu, tmp_path / "xacct.toml", key_id, instance)
     setup.write_config(setup.config)
     return setup

@@ -143,7 +143,8 @@ def run(*, ddb: Fake | None = None, kms: Fake | None = None, assume_errors: int 
     clock = clock or Clock()
     sts, _ = source_sts(assume_errors, always_denied)
     a_sts = Fake(get_caller_identity={"Account": A_ID, "Arn": ASSUMED})
-    clients = {"sts": a_sts, "dynamodb": ddb or ddb_ok(), "kms": kms or kms_ok()}
+    clients = {"sts": a_sts, "dynamodb": ddb or ddb_ok(), "kms": kms or kms_ok(),
+               "iam": Fake(get_role={"Role": {"Arn": f"arn:aws:iam::{A_ID}:role/xacct-access"}})}  # verify --emulator reads the role
     progress: list[str] = []
     verifier = verify.Verifier(CONFIG.view(), sts, lambda creds: lambda service, region: clients[service], sleep=clock.sleep,
                                monotonic=clock.monotonic, on_progress=progress.append, token=lambda: "t0k3n")

@@ -120,7 +120,7 @@ def _sweep(report: Report, actor: Actor, layers: Layers, requests: Iterable[tupl
         what, where = _summary(cells)
         quoted = layers.quote(ref)
         report.findings.append(Finding("beyond-config", actor.label, what, where, str(ref),
-                                       f"{ref} ({quoted}) lets {actor.label} {what} on {where}, which the config does not grant"))
+                                       f"{ref} ({quoted}) lets {actor.label} do {what} on {where}, which the config does not grant"))
 
 
 def decide(actor: Actor, action: str, resource: str, layers: Layers, *, strict: bool) -> Decision:
@@ -149,10 +149,13 @@ def _identity_allows(request: Request, actor: Actor, owner: str | None) -> bool:
 
 
 def _blame(actor: Actor, refs: Sequence[StatementRef]) -> list[StatementRef]:
-    """The live statements responsible. For a stranger with a worst-case identity: the resource side."""
+    """The live statements responsible: for one of the config's roles its own policies (a key or trust policy
+    that delegates to IAM is not the fault); for a stranger with a worst-case identity, the resource side."""
     own = [r for r in refs if r.policy != matrix.WORST_CASE]
-    resource_side = [r for r in own if r.policy not in actor.identity_names]
-    return resource_side if actor.foreign and resource_side else own
+    mine = [r for r in own if r.policy in actor.identity_names]
+    if actor.foreign:
+        return [r for r in own if r not in mine] or own
+    return mine or own
 
 
 def _summary(cells: Sequence[tuple[str, str]]) -> tuple[str, str]:

@@ -171,9 +171,15 @@ def _access_changes(result: Result, group: str, before: set[tuple[str, str]], af
         by_resource[resource][1].append(action)
     for resource, (added, removed) in sorted(by_resource.items()):
         if added:
-            result.changes.append(Change("access", group, "+", f"{_list(added)} on {resource}", True))
+            result.changes.append(Change("access", group, "+", f"{_list(added)} on {display(resource)}", True))
         if removed:
-            result.changes.append(Change("access", group, "-", f"{_list(removed)} on {resource}", False))
+            result.changes.append(Change("access", group, "-", f"{_list(removed)} on {display(resource)}", False))
+
+
+def display(resource: str) -> str:
+    """A probe ARN in plain words: the probe index or stream stands for every one."""
+    out = resource.replace(f"/index/{matrix.PROBE_INDEX}", "/index/*").replace(f"/stream/{matrix.PROBE_STREAM}", "/stream/*")
+    return out.replace(f"key/{matrix.PROBE_KEY}", "key/<a key not in the config>")
 
 
 def _properties(result: Result, group: str, old: RoleInfo | None, new: RoleInfo | None) -> None:
@@ -315,3 +321,29 @@ def _trust_principals(policy: Policy) -> list[tuple[str, str]]:
             for kind, values in element.items():
                 out += [(str(kind), str(v)) for v in (values if isinstance(values, list) else [values])]
     return out
+
+
+SECTIONS = {"access": "Access", "trust": "Trust (who may assume what)", "property": "Role properties"}
+
+
+def render(result: Result, *, markdown: bool = False) -> str:
+    """Plain text, or Markdown for a pull-request comment; changes grouped by consumer and role."""
+    verdict = ("WIDENS: the new version grants access the old one did not" if result.widens
+               else "does not widen: " + ("narrowing only" if result.changes else "no change in access"))
+    lines = [f"## xacct-infra diff: {result.old} → {result.new}" if markdown else f"xacct-infra diff: {result.old} -> {result.new}", ""]
+    for section, title in SECTIONS.items():
+        changes = [c for c in result.changes if c.section == section]
+        if not changes:
+            continue
+        lines.append(f"### {title}" if markdown else f"{title}:")
+        groups: dict[str, list[Change]] = defaultdict(list)
+        for change in changes:
+            groups[change.group].append(change)
+        for group, items in groups.items():
+            lines.append(f"**{group}**" if markdown else f"  {group}")
+            for c in items:
+                flag = " (widens)" if c.widens and c.sign == "~" else ""
+                lines.append(f"- `{c.sign}` {c.text}{flag}" if markdown else f"    {c.sign} {c.text}{flag}")
+        lines.append("")
+    lines.append(f"**{verdict}**" if markdown else verdict)
+    return "\n".join(lines) + "\n"

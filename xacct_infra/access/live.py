@@ -21,6 +21,7 @@ Clients are injected: ``clients(service, region)`` returns a boto3 client acting
 
 from __future__ import annotations
 
+import ast
 import json
 import threading
 import urllib.parse
@@ -311,10 +312,13 @@ def document(value: Any) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
     text = str(value)
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        parsed = json.loads(urllib.parse.unquote(text))
+    parsed: Any = None
+    for parse in (json.loads, lambda t: json.loads(urllib.parse.unquote(t)), ast.literal_eval):
+        try:
+            parsed = parse(text)  # moto 5.2.5 answers a CloudFormation-made inline policy as a Python literal
+            break
+        except (ValueError, SyntaxError):
+            continue
     if not isinstance(parsed, dict):
         raise ReadError(f"a policy document read from AWS is not a JSON object: {text[:80]!r}")
     return parsed

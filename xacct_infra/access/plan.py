@@ -152,14 +152,15 @@ class Plan:
     def requests_for(self, actor: Actor, layers: Layers) -> list[tuple[str, str]]:
         targets = sorted(layers.roles)
         data = self._data_resources(layers)
-        if actor.foreign:
-            actions = matrix.data_actions()
-            return [*itertools.product(actions, data), *itertools.product(matrix.STS_ACTIONS, targets)]
+        if actor.foreign:  # a stranger gets in only through a resource's own policy: ask where there is one
+            with_policy = [] if actor.principal.service else [r for r in data if layers.resource_policies("", r)[0]]
+            return [*itertools.product(matrix.data_actions(), with_policy), *itertools.product(matrix.STS_ACTIONS, targets)]
         named = _named(layers.statements.values())
         actions = sorted(set(matrix.data_actions()) | {x for x in named[0] if ":" in x})
         resources = list(dict.fromkeys([*data, *self._neighbours(), "*", *named[1]]))
         role_targets = list(dict.fromkeys([*targets, *self._role_probes()]))
-        return [*itertools.product(actions, resources), *itertools.product(matrix.STS_ACTIONS, role_targets),
+        same_service = [(x, r) for x, r in itertools.product(actions, resources) if r == "*" or _service(r) == x.split(":")[0].lower()]
+        return [*same_service, *itertools.product(matrix.STS_ACTIONS, role_targets),
                 *((x, "*") for x in matrix.OTHER_ACTIONS)]
 
     def _data_resources(self, layers: Layers) -> list[str]:
@@ -208,6 +209,11 @@ def role_policies(role: LiveRole) -> tuple[tuple[Policy, ...], tuple[Policy, ...
                  for p in role.attached]
     boundary = (Policy(f"permissions boundary {role.boundary.name} of {role.name}", role.boundary.document),) if role.boundary else None
     return tuple(identity), boundary
+
+
+def _service(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[2] if len(parts) > 2 else ""
 
 
 def _pinned(arn: str, account: str) -> dict[str, ContextValue]:

@@ -27,6 +27,8 @@ _COMMANDS = {  # name: (module:attribute, the one line `--help` shows without im
     "exec": ("creds:exec_cmd", "Run a command with Account A credentials in its environment only."),
     "profile": ("creds:profile_cmd", "Print (or --write) an AWS config profile that assumes Account A's role by itself."),
     "verify": ("creds:verify_cmd", "Prove the access end to end: one row per check."),
+    "audit": ("audit:audit", "Hold the live accounts against the config across every policy layer (reads only)."),
+    "diff": ("audit:diff", "Show the access a new config or template set adds and removes compared with an old one."),
     "local": ("local:local", "Run xacct-infra against a local AWS emulator (make demo)."),
 }
 

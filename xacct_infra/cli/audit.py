@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +68,9 @@ def audit(ctx: click.Context, *, config_path: str, consumers: tuple[str, ...], p
     sides = [(plan.owner_plan(), _target(a.region, a.profile, profile, region, endpoint_url), "account_a")]
     sides += [(p, _target(b.region, b.profile, profile, region, endpoint_url), f"consumer {b.name}")
               for b, p in zip(chosen, plan.consumer_plans().values(), strict=True)]
-    readers = [live.Reader(_clients(target, p.account, label), p) for p, target, label in sides]
+    make = _clients if not isinstance(ctx.obj, dict) else ctx.obj.get("xacct.audit_clients", _clients)  # tests inject cached clients
+    factories = live.run_all([partial(make, target, p.account, label) for p, target, label in sides], jobs=len(sides))
+    readers = [live.Reader(factory, p) for factory, (p, _, _) in zip(factories, sides, strict=True)]
     snaps = live.run_all([r.read for r in readers], jobs=len(readers))
     report = audit_mod.evaluate(plan, snaps[0], {b.name: s for b, s in zip(chosen, snaps[1:], strict=True)}, org)
     report.calls += len(sides)  # the GetCallerIdentity that proves each account before it is read
@@ -159,3 +162,32 @@ def _actions(actions: list[str]) -> str:
     if all(n.startswith(f"{service}:") for n in names):
         return f"{service}:" + ", ".join(n.split(":", 1)[1] for n in names)
     return ", ".join(names)
+
+
+@click.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--config", "config_path", default=None, metavar="PATH", envvar="XACCT_CONFIG",
+              help="Accounts and regions for a template directory without its own xacct.toml (default: xacct.toml).")
+@click.option("--output", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.pass_context
+def diff(ctx: click.Context, *, old: Path, new: Path, config_path: str | None, output: str) -> None:
+    """Show the access NEW adds and removes compared with OLD (each a config file or a template directory).
+
+    \b
+    Cells of the access matrix (role -> action -> resource), trust (who may assume what) and role
+    properties (session length, boundary, attached policies whose contents are unknown offline).
+    Exit 0: nothing widens (narrowing or no change); 1: something widens; 2: bad input.
+    Typical CI use:  git show origin/main:xacct.toml > /tmp/old.toml && xacct-infra diff /tmp/old.toml xacct.toml
+    """
+    from xacct_infra.access import diff as diff_mod
+
+    fallback = config_path or config_mod.DEFAULT_CONFIG
+    result = diff_mod.compare(diff_mod.load(old, fallback), diff_mod.load(new, fallback))
+    if output == "json":
+        click.echo(json.dumps({"old": result.old, "new": result.new, "widens": result.widens,
+                               "changes": [c.to_dict() for c in result.changes]}, indent=2))
+    else:
+        click.echo(diff_mod.render(result, markdown=output == "markdown"), nl=False)
+    if result.widens:
+        ctx.exit(int(ExitCode.FAILED))
