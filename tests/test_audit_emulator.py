@@ -81,28 +81,51 @@ class Deployed:
         return clients
 
 
+def _setup(emu: Any, path: Any) -> Deployed:
+    local.create_sample_data(emu, A_ID, "us-east-1", ["keystore", "keystore-audit"])
+    key_id = local.create_sample_key(emu, A_ID, "us-east-1")
+    emu.add_profile("owner", A_ID, "us-east-1")
+    emu.add_profile("consumer", B_ID, "us-east-1")
+    path.write_text(CONFIG.format(key=key_id))
+    deploy = CliRunner().invoke(cli, ["deploy", "--all", "--yes", "--config", str(path)], catch_exceptions=False)
+    assert deploy.exit_code == 0, deploy.output
+    a, b = emu.mint(A_ID), emu.mint(B_ID)
+    clients = {f"iam-{A_ID}": emu.client("iam", credentials=a), f"iam-{B_ID}": emu.client("iam", credentials=b),
+               "kms": emu.client("kms", credentials=a), "dynamodb": emu.client("dynamodb", credentials=a)}
+    return Deployed(emu, str(path), f"arn:aws:kms:us-east-1:{A_ID}:key/{key_id}", clients)
+
+
 @pytest.fixture(scope="module")
-def deployed(emulator_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+def _deployment(emulator_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Deployed once per module and worker; redeployed if another module's test reset the emulator meanwhile."""
     emu = emulator_server
     with pytest.MonkeyPatch.context() as mp:
-        emu.reset()
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                      "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
             mp.delenv(name, raising=False)
         for key, value in emu.env().items():
             mp.setenv(key, value)
-        emu.add_profile("owner", A_ID, "us-east-1")
-        emu.add_profile("consumer", B_ID, "us-east-1")
-        local.create_sample_data(emu, A_ID, "us-east-1", ["keystore", "keystore-audit"])
-        key_id = local.create_sample_key(emu, A_ID, "us-east-1")
-        path = tmp_path_factory.mktemp("audit") / "xacct.toml"
-        path.write_text(CONFIG.format(key=key_id))
-        deploy = CliRunner().invoke(cli, ["deploy", "--all", "--yes", "--config", str(path)], catch_exceptions=False)
-        assert deploy.exit_code == 0, deploy.output
-        a, b = emu.mint(A_ID), emu.mint(B_ID)
-        clients = {f"iam-{A_ID}": emu.client("iam", credentials=a), f"iam-{B_ID}": emu.client("iam", credentials=b),
-                   "kms": emu.client("kms", credentials=a), "dynamodb": emu.client("dynamodb", credentials=a)}
-        yield Deployed(emu, str(path), f"arn:aws:kms:us-east-1:{A_ID}:key/{key_id}", clients)
+        emu.reset()
+        yield {"emu": emu, "path": tmp_path_factory.mktemp("audit") / "xacct.toml", "current": None}
+
+
+@pytest.fixture
+def deployed(_deployment: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Deployed:
+    emu = _deployment["emu"]
+    for key, value in emu.env().items():
+        monkeypatch.setenv(key, value)
+    current: Deployed | None = _deployment["current"]
+    if current is not None:
+        try:  # still there? (a test of another module may have reset the emulator in between)
+            current.iam(A_ID).get_role(RoleName="xacct-access")
+            current.kms.describe_key(KeyId=current.key_arn)
+            alive = "[owner]" in emu.credentials_file.read_text()
+        except Exception:
+            alive = False
+        if alive:
+            return current
+    _deployment["current"] = _setup(emu, _deployment["path"])
+    return _deployment["current"]
 
 
 def test_a_clean_deployment_passes_and_shows_the_working_grants(deployed: Deployed) -> None:

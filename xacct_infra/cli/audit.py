@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option
+from xacct_infra.cli.options import complete_consumers, complete_profiles, config_option, output_option
 from xacct_infra.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -26,11 +26,11 @@ STATUS = {"missing": "MISSING", "not-working": "BLOCKED", "beyond-config": "BEYO
 
 @click.command()
 @config_option
-@click.option("--consumer", "consumers", multiple=True, metavar="NAME", help="Audit only this consumer (repeatable; default: all).")
-@click.option("--profile", metavar="NAME", help="AWS profile for every account read (default: each side's profile in the config).")
+@click.option("--consumer", "consumers", multiple=True, metavar="NAME", shell_complete=complete_consumers, help="Audit only this consumer (repeatable; default: all).")
+@click.option("--profile", metavar="NAME", shell_complete=complete_profiles, help="AWS profile for every account read (default: each side's profile in the config).")
 @click.option("--region", metavar="REGION", help="Override every side's region (keys keep their own).")
 @click.option("--endpoint-url", metavar="URL", help="AWS endpoint (default: AWS_ENDPOINT_URL, else AWS).")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option()
 @click.option("--explain", is_flag=True, help="Also print every allowed cell of the live access matrix and the statements that allow it.")
 @click.option("--scp", "scps", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="A service control policy (JSON) that applies to Account A and the consumers (repeatable).")
@@ -169,7 +169,7 @@ def _actions(actions: list[str]) -> str:
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
 @click.option("--config", "config_path", default=None, metavar="PATH", envvar="XACCT_CONFIG",
               help="Accounts and regions for a template directory without its own xacct.toml (default: xacct.toml).")
-@click.option("--output", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@output_option("text", "json", "markdown", help="text, json for bots, or markdown for a pull-request comment.")
 @click.pass_context
 def diff(ctx: click.Context, *, old: Path, new: Path, config_path: str | None, output: str) -> None:
     """Show the access NEW adds and removes compared with OLD (each a config file or a template directory).
