@@ -26,8 +26,10 @@ STATUS = {"missing": "MISSING", "not-working": "BLOCKED", "beyond-config": "BEYO
 
 @click.command()
 @config_option
-@click.option("--consumer", "consumers", multiple=True, metavar="NAME", shell_complete=complete_consumers, help="Audit only this consumer (repeatable; default: all).")
-@click.option("--profile", metavar="NAME", shell_complete=complete_profiles, help="AWS profile for every account read (default: each side's profile in the config).")
+@click.option("--consumer", "consumers", multiple=True, metavar="NAME", shell_complete=complete_consumers,
+              help="Audit only this consumer (repeatable; default: all).")
+@click.option("--profile", metavar="NAME", shell_complete=complete_profiles,
+              help="AWS profile for every account read (default: each side's profile in the config).")
 @click.option("--region", metavar="REGION", help="Override every side's region (keys keep their own).")
 @click.option("--endpoint-url", metavar="URL", help="AWS endpoint (default: AWS_ENDPOINT_URL, else AWS).")
 @output_option()
