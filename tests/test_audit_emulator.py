@@ -66,19 +66,21 @@ class Deployed:
         return self.clients["dynamodb"]
 
     def audit(self, *args: str, cached: bool = True) -> Result:
-        obj = {"xacct.audit_clients": self.factory} if cached else None
+        obj = self.clients.setdefault("cached", CachedClients()) if cached else None
         return CliRunner().invoke(cli, ["audit", "--config", self.config, *args], obj=obj, catch_exceptions=False)
 
-    def factory(self, target: aws.Target, account: str, label: str) -> Callable[[str, str], Any]:
-        """The CLI's client factory without a new session per run (the real one is used by the clean test)."""
-        made = self.clients.setdefault(f"factory-{account}", {})
 
-        def clients(service: str, region: str) -> Any:
-            if (service, region) not in made:
-                made[(service, region)] = aws.client(aws.session(target), service, aws.Target(region, target.profile, target.endpoint_url))
-            return made[(service, region)]
+class CachedClients(aws.Clients):
+    """The CLI's client factory, keeping its clients from one run to the next (the clean test uses a fresh one)."""
 
-        return clients
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: dict[tuple[aws.Target, str], Any] = {}
+
+    def client(self, target: aws.Target, service: str, *, max_attempts: int | None = None) -> Any:
+        if (target, service) not in self.made:
+            self.made[(target, service)] = super().client(target, service, max_attempts=max_attempts)
+        return self.made[(target, service)]
 
 
 def _setup(emu: Any, path: Any) -> Deployed:

@@ -70,8 +70,12 @@ def audit(ctx: click.Context, *, config_path: str, consumers: tuple[str, ...], p
     sides = [(plan.owner_plan(), _target(a.region, a.profile, profile, region, endpoint_url), "account_a")]
     sides += [(p, _target(b.region, b.profile, profile, region, endpoint_url), f"consumer {b.name}")
               for b, p in zip(chosen, plan.consumer_plans().values(), strict=True)]
-    make = _clients if not isinstance(ctx.obj, dict) else ctx.obj.get("xacct.audit_clients", _clients)  # tests inject cached clients
-    factories = live.run_all([partial(make, target, p.account, label) for p, target, label in sides], jobs=len(sides))
+    from xacct_infra import aws
+
+    found = ctx.find_object(aws.Clients)  # the one client factory the root command put on the context
+    made = found if found is not None else aws.Clients()
+    lock = threading.Lock()  # botocore sessions are not thread-safe: clients are made one at a time
+    factories = live.run_all([partial(_clients, made, lock, target, p.account, label) for p, target, label in sides], jobs=len(sides))
     readers = [live.Reader(factory, p) for factory, (p, _, _) in zip(factories, sides, strict=True)]
     snaps = live.run_all([r.read for r in readers], jobs=len(readers))
     report = audit_mod.evaluate(plan, snaps[0], {b.name: s for b, s in zip(chosen, snaps[1:], strict=True)}, org)
@@ -101,21 +105,19 @@ def _target(side_region: str, side_profile: str | None, profile: str | None, reg
     return aws.Target(region=region or side_region, profile=profile or side_profile, endpoint_url=endpoint_url)
 
 
-def _clients(target: aws.Target, account: str, label: str) -> ClientFactory:
-    """Clients for one account, made on first use (a boto3 session is not thread-safe: creation is locked)."""
+def _clients(made: aws.Clients, lock: threading.Lock, target: aws.Target, account: str, label: str) -> ClientFactory:
+    """Clients for one account, its credentials checked first (they must be that account's)."""
     from xacct_infra import aws
 
-    sess = aws.session(target)
-    with aws.translate_errors(target):
-        aws.guard_account(sess, target, account, label)
-    made: dict[tuple[str, str], Any] = {}
-    lock = threading.Lock()
+    with lock:
+        made.guard(target, account, label)
+    cache: dict[tuple[str, str], Any] = {}
 
     def factory(service: str, region: str) -> Any:
         with lock:
-            if (service, region) not in made:
-                made[(service, region)] = aws.client(sess, service, aws.Target(region, target.profile, target.endpoint_url))
-            return made[(service, region)]
+            if (service, region) not in cache:
+                cache[(service, region)] = made.client(aws.Target(region, target.profile, target.endpoint_url), service)
+            return cache[(service, region)]
 
     return factory
 
