@@ -338,3 +338,13 @@ def test_the_cli_exits_1_and_names_the_statement_for_a_hand_edited_yaml(run, tmp
     result = run("check", "--config", str(ROOT / "xacct.toml"), "--template-dir", str(tmp_path))
     assert result.exit_code == 1
     assert any(line.startswith("FAIL ") and str(named) in line for line in result.stdout.splitlines()), result.stdout
+
+
+def test_a_value_check_cannot_resolve_fails_naming_the_resource(run, tmp_path: Path) -> None:
+    files = copy.deepcopy(RENDERED["example"])
+    the_trust(files, A)["Principal"] = {"AWS": {"Fn::If": ["IsProd", "*", {"Ref": "AWS::NoValue"}]}}
+    for stem, doc in files.items():
+        (tmp_path / f"{stem}.yaml").write_text(yaml.safe_dump(doc))
+    result = run("check", "--config", str(ROOT / "xacct.toml"), "--template-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "account-a.yaml AccessRole: Fn::If is not supported" in result.stderr

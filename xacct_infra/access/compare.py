@@ -50,6 +50,7 @@ class Cond:
     operator: str
     key: str  # lower-cased (condition keys are case-insensitive)
     values: frozenset[str]
+    spelled: str = field(default="", compare=False)  # the key as the policy writes it, for messages
 
     @property
     def qualifier(self) -> str:
@@ -65,7 +66,7 @@ class Cond:
 
     def __str__(self) -> str:
         values = sorted(self.values)
-        return f"{self.operator} {self.key} {values[0] if len(values) == 1 else values}"
+        return f"{self.operator} {self.spelled or self.key} {values[0] if len(values) == 1 else values}"
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def _conditions(block: Any, problems: list[str]) -> frozenset[Cond]:
             problems.append(f"Condition {operator} is not an object of keys")
             continue
         for key, values in keys.items():
-            out.add(Cond(str(operator), str(key).lower(), frozenset(_strings(values, problems, f"Condition.{operator}"))))
+            out.add(Cond(str(operator), str(key).lower(), frozenset(_strings(values, problems, f"Condition.{operator}")), str(key)))
     return frozenset(out)
 
 

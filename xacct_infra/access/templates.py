@@ -129,7 +129,10 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
                    if res.get("Type") not in _PRINCIPAL_TYPES | HARMLESS_TYPES]
 
     def props(logical_id: str) -> dict[str, Any]:
-        value = resolve(resources[logical_id].get("Properties", {}), ctx)
+        try:
+            value = resolve(resources[logical_id].get("Properties", {}), ctx)
+        except UnresolvableError as exc:  # say where: a check never passes on a value it did not see
+            raise UnresolvableError(f"{where} {logical_id}: {exc}") from None
         return value if isinstance(value, dict) else {}
 
     def raw_props(logical_id: str) -> dict[str, Any]:
