@@ -24,9 +24,14 @@ from xacct_infra.findings import Finding
 def compare_file(actual: FileModel, expected: FileModel, *, where: str, partition: str,
                  accounts: Sequence[str] = (), org: probes.Org | None = None) -> list[Finding]:
     out: list[Finding] = []
-    wanted = {r.logical_id: r for r in expected.roles}
+    # A role is the role IAM sees: matched by ARN first (a renamed logical id changes nothing),
+    # then by logical id (a changed RoleName or Path is then a finding of that role).
+    by_arn = {r.arn: r for r in expected.roles}
+    pairs = {role.logical_id: by_arn[role.arn] for role in actual.roles if role.arn in by_arn}
+    taken = {r.logical_id for r in pairs.values()}
+    wanted = {r.logical_id: r for r in expected.roles if r.logical_id not in taken}
     for role in actual.roles:
-        target = wanted.get(role.logical_id)
+        target = pairs.get(role.logical_id) or (wanted.pop(role.logical_id, None) if role.logical_id not in pairs else None)
         if target is None:
             out.append(Finding(compare.ROLE_RULE, f"{where} {role.logical_id}", f"role {role.name} is not one the config "
                                "defines: whatever it trusts and allows is beyond the config"))
@@ -34,7 +39,7 @@ def compare_file(actual: FileModel, expected: FileModel, *, where: str, partitio
         out += compare.compare_role(role.state, target.state, where=f"{where} {role.logical_id}", partition=partition)
         out += probes.compare(role.trust.document, target.trust.document, role_arn=role.arn, role_account=role.account,
                               where=role.trust.name, partition=partition, accounts=accounts, org=org)
-    for logical_id in sorted(set(wanted) - {r.logical_id for r in actual.roles}):
+    for logical_id in sorted(wanted):
         out.append(Finding(compare.ROLE_RULE, f"{where} {logical_id}", f"role {wanted[logical_id].name}, which the config "
                            "defines, is missing"))
     out += compare.compare_attachments(actual.attachments, expected.attachments)
