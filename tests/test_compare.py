@@ -76,6 +76,17 @@ TRUST_RESHAPES: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
 ]
 
 
+def test_a_narrower_prefix_pattern_is_within_a_wider_one() -> None:
+    org = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+                          "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"}}}]}
+    child = edited(org, lambda d: first(d)["Condition"]["ForAnyValue:StringLike"].update(
+        {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/*"}))
+    parent = edited(org, lambda d: first(d)["Condition"]["ForAnyValue:StringLike"].update({"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/*"}))
+    sibling = edited(org, lambda d: first(d)["Condition"]["ForAnyValue:StringLike"].update({"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-1*"}))
+    assert compare.compare_trust(child, org, where="t") == []
+    assert compare.compare_trust(parent, org, where="t") and compare.compare_trust(sibling, org, where="t")
+
+
 @pytest.mark.parametrize("edit", [c[1] for c in TRUST_RESHAPES], ids=[c[0] for c in TRUST_RESHAPES])
 def test_a_trust_reshaped_without_widening_is_not_a_finding(edit: Callable[[dict[str, Any]], Any]) -> None:
     assert compare.compare_trust(edited(TRUST, edit), TRUST, where="trust") == []

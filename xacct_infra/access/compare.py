@@ -182,9 +182,19 @@ def implies(actual: Cond, expected: Cond) -> bool:
 def _value_within(operator: str, value: str, expected: Cond) -> bool:
     """Whether what ``operator value`` admits is admitted by ``expected``."""
     literal = operator == "StringEquals" or not ("*" in value or "?" in value)
-    if not literal:  # a pattern is within only the same pattern
-        return expected.base in _PATTERN_OPS and value in expected.values
+    if not literal:  # a pattern is within the same pattern, or a prefix pattern it narrows ("a/b/*" within "a/*")
+        return expected.base in _PATTERN_OPS and (value in expected.values or any(_prefix_within(value, e) for e in expected.values))
     return any(_matches(expected.base, pattern, value) for pattern in expected.values)
+
+
+def _prefix_within(value: str, pattern: str) -> bool:
+    """``value`` and ``pattern`` both "<fixed>*" and value's fixed part extends pattern's."""
+    def fixed(p: str) -> str | None:
+        head = p[:-1]
+        return head if p.endswith("*") and "*" not in head and "?" not in head else None
+
+    v, e = fixed(value), fixed(pattern)
+    return v is not None and e is not None and v.startswith(e)
 
 
 def _matches(operator: str, pattern: str, value: str) -> bool:
