@@ -189,6 +189,8 @@ class Deployer:
         self.watch.judge(spec.stack_name, ended, operation)
         if pending.creating:
             self._ensure_termination_protection(spec, ended.stack)
+        if note is None and self.c.interrupted():  # the interrupt came during the last calls
+            note = self._too_late(spec, operation)
         return DeployResult(spec.stack_name, "created" if pending.creating else "updated", outputs(ended.stack), ended.status,
                             changes, note)
 
@@ -198,15 +200,18 @@ class Deployer:
             return None
         name = spec.stack_name
         if ended.status == st.SUCCESS[operation]:
-            note = f"{name}: the {operation} completed; the interrupt came too late to stop it"
-            self.reporter.warning(note)
-            return note
+            return self._too_late(spec, operation)
         if operation == "create" and ended.status == st.DELETE_COMPLETE:
             raise Interrupted(f"{name}: interrupted; the create was cancelled and the stack deleted; nothing is left")
         if operation == "update" and ended.status == st.UPDATE_ROLLBACK_COMPLETE:
             raise Interrupted(f"{name}: interrupted; the update was cancelled and the stack is now UPDATE_ROLLBACK_COMPLETE "
                               "(the previous template is live)")
         return None  # anything else is a failure, and judged as one
+
+    def _too_late(self, spec: StackSpec, operation: str) -> str:
+        note = f"{spec.stack_name}: the {operation} completed; the interrupt came too late to stop it"
+        self.reporter.warning(note)
+        return note
 
     def _execute_failed(self, spec: StackSpec, before: dict[str, Any] | None, pending: Pending, cs: dict[str, Any],
                         exc: Exception) -> None:
