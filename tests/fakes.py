@@ -96,6 +96,7 @@ class FakeStack:
     script_start: float = 0.0
     stack_id: str = ""
     deleted: bool = False
+    updated: float | None = None  # LastUpdatedTime (fake seconds)
 
     def __post_init__(self) -> None:
         FakeStack.serial += 1
@@ -183,6 +184,8 @@ class FakeCloudFormation(Paginated):
             raise client_error("ValidationError", f"Stack with id {StackName} does not exist", "DescribeStacks")
         out: dict[str, Any] = {"StackId": stack.stack_id, "StackName": stack.name, "StackStatus": stack.status,
                                "Tags": stack.tags, "EnableTerminationProtection": stack.protection}
+        if stack.updated is not None:
+            out["LastUpdatedTime"] = stack.updated
         if stack.outputs is not None:
             out["Outputs"] = stack.outputs
         return {"Stacks": [out]}
@@ -265,6 +268,7 @@ class FakeCloudFormation(Paginated):
         stack = self._find(StackName)
         stack.template = cs["kwargs"]["TemplateBody"]
         stack.tags = cs["kwargs"]["Tags"]
+        stack.updated = self.clock.t
         creating = cs["kwargs"]["ChangeSetType"] == "CREATE"
         stack.status = "CREATE_IN_PROGRESS" if creating else "UPDATE_IN_PROGRESS"
         self._event(stack, stack.status, None, "User Initiated")

@@ -1,4 +1,5 @@
-"""A proxy in front of the emulator that delivers Ctrl-C while a chosen request is in flight.
+"""A proxy in front of the emulator that delivers Ctrl-C while a chosen request is in flight,
+or holds an action's requests until the test releases them (to order two racing deploys).
 
 Every request is numbered (1, 2, ...). When request ``interrupt_at`` arrives, the proxy sends
 SIGINT to the main thread (where the in-process CLI runs and waits for this very answer) and
@@ -22,6 +23,8 @@ class InterruptingProxy:
         self.actions: list[str] = []
         self.interrupt_at: int | None = None  # 1-based request number; None: just forward
         self.interrupted: str | None = None  # the action that was in flight when SIGINT was sent
+        self.hold: dict[str, threading.Event] = {}  # action -> its requests wait for this event before going upstream
+        self.answered: dict[str, threading.Event] = {}  # action -> set once a request of it has been answered
         self._lock = threading.Lock()
         proxy = self
 
@@ -38,6 +41,8 @@ class InterruptingProxy:
                 if number == proxy.interrupt_at:
                     proxy.interrupted = action
                     signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+                if action in proxy.hold:
+                    assert proxy.hold[action].wait(20), f"{action} was held for 20 s"
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method="POST",
                                                  headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
                 try:
@@ -52,6 +57,7 @@ class InterruptingProxy:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                proxy.answered.setdefault(action, threading.Event()).set()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -80,9 +80,9 @@ class ChangeSets:
             raise DeployFailed(f"{pending.stack_name}: change set failed: {details or reason or 'no reason given'}")
         return cs
 
-    def others(self, pending: Pending) -> list[dict[str, Any]]:
-        """Other deploys' change sets on this stack that are still to be executed, oldest first."""
-        now = dt.datetime.now(dt.UTC)
+    def others(self, pending: Pending, ours_created: Any = None) -> list[dict[str, Any]]:
+        """Other deploys' change sets on this stack that are still to be executed, oldest first.
+        One made over an hour before ours (both times are CloudFormation's) is a leftover, not a deploy."""
         found = []
         for summary in self.c.pages("list_change_sets", "Summaries", StackName=pending.stack_id or pending.stack_name):
             if summary.get("StackName") != pending.stack_name or summary.get("ChangeSetName") == pending.name:
@@ -90,7 +90,7 @@ class ChangeSets:
             if not str(summary.get("ChangeSetName", "")).startswith(PREFIX) or not _pending(summary):
                 continue
             created = summary.get("CreationTime")
-            if isinstance(created, dt.datetime) and created.tzinfo and now - created > STALE:
+            if isinstance(created, dt.datetime) and isinstance(ours_created, dt.datetime) and ours_created - created > STALE:
                 continue
             found.append(summary)
         return sorted(found, key=_age_key)

@@ -37,7 +37,7 @@ class Races:
             moved = current is None or before is None or any(
                 current.get(k) != before.get(k) for k in ("StackId", "StackStatus", "LastUpdatedTime"))
         mine = {"ChangeSetName": pending.name, "CreationTime": cs.get("CreationTime")}
-        ahead = [o for o in self.changesets.others(pending) if older(o, mine)]
+        ahead = [o for o in self.changesets.others(pending, cs.get("CreationTime")) if older(o, mine)]
         if ahead:
             return OtherDeploy(describe_other(ahead[0]), ahead[0])
         if moved:
