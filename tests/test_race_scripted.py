@@ -130,7 +130,7 @@ def test_create_change_set_refused_because_the_stack_is_busy_waits_then_compares
 def test_ctrl_c_while_waiting_for_the_other_deploy_exits_130_having_changed_nothing(cfn, clock) -> None:
     other_deploy(cfn)
     clock.interrupt_at = [2]
-    with pytest.raises(Interrupted, match="while waiting for another deploy.*changed nothing") as err:
+    with pytest.raises(Interrupted, match=r"while waiting for another deploy.*changed nothing") as err:
         deployer(cfn, clock).deploy(SPEC)
     assert err.value.exit_code == 130
     assert [c["ChangeSetName"] for c in cfn.change_sets.values()] == ["xacct-infra-other"]
