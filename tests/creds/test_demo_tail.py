@@ -26,6 +26,8 @@ def test_demo_ends_with_credentials_and_verify_roundtrip_without_printing_secret
     assert "acting as arn:aws:sts::111111111111:assumed-role/xacct-access/" in output
     assert "$ xacct-infra verify --profile xacct-demo-instance --roundtrip --emulator" in output
     assert "verify passed with 4 denial(s) not proven" in output
+    assert output.rstrip().splitlines()[-1].startswith("Demo finished")
+    assert "$ xacct-infra audit\n" in output and "OK: the live accounts allow exactly what the config grants" in output
     assert "FQoGZXIvYXdz" not in output  # every emulator session token starts like this
 
 

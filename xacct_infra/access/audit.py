@@ -238,7 +238,8 @@ def _properties(plan: Plan, owner: Snapshot, consumers: Mapping[str, Snapshot]) 
     out = []
     checks: list[tuple[LiveRole | None, str, int, str | None]] = [
         (owner.roles.get(r.name), a.role_path, a.max_session_duration, a.permissions_boundary) for r in plan.roles]
-    checks += [(consumers.get(b.name, Snapshot(b.id)).roles.get(b.role_name), b.role_path, 3600, None) for b in plan.consumers]
+    checks += [(consumers.get(b.name, Snapshot(b.id)).roles.get(b.role_name), b.role_path, 3600, None) for b in plan.consumers
+               if b.spec.creates_role]
     for live, path, session, boundary in checks:
         if live is None:
             continue

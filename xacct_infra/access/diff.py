@@ -31,6 +31,7 @@ from xacct_infra import config as config_mod
 from xacct_infra.access import matrix
 from xacct_infra.access import templates as tpl
 from xacct_infra.access.evaluator import ContextValue, Policy, Principal, Request, authorize
+from xacct_infra.access.layers import display
 from xacct_infra.config import Config
 from xacct_infra.errors import UsageError
 from xacct_infra.intrinsics import UnresolvableError
@@ -174,12 +175,6 @@ def _access_changes(result: Result, group: str, before: set[tuple[str, str]], af
             result.changes.append(Change("access", group, "+", f"{_list(added)} on {display(resource)}", True))
         if removed:
             result.changes.append(Change("access", group, "-", f"{_list(removed)} on {display(resource)}", False))
-
-
-def display(resource: str) -> str:
-    """A probe ARN in plain words: the probe index or stream stands for every one."""
-    out = resource.replace(f"/index/{matrix.PROBE_INDEX}", "/index/*").replace(f"/stream/{matrix.PROBE_STREAM}", "/stream/*")
-    return out.replace(f"key/{matrix.PROBE_KEY}", "key/<a key not in the config>")
 
 
 def _properties(result: Result, group: str, old: RoleInfo | None, new: RoleInfo | None) -> None:

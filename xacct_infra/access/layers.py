@@ -25,6 +25,7 @@ class Actor:
     expected: frozenset[tuple[str, str]] = frozenset()
     foreign: bool = False  # not one of the config's roles: its identity is a worst case
     org_member: bool = True  # SCPs apply (Account A and the consumers' accounts)
+    not_ours: bool = False  # an existing role (consumer kind existing-role): only what it may assume is audited
 
     @property
     def identity_names(self) -> frozenset[str]:
@@ -176,3 +177,11 @@ def table_of(resource: str) -> str | None:
     if ":dynamodb:" not in resource or ":table/" not in resource:
         return None
     return resource.split(":table/", 1)[1].split("/", 1)[0]
+
+
+def display(resource: str) -> str:
+    """A probe ARN in plain words: the probe index or stream stands for every one."""
+    from xacct_infra.access import matrix
+
+    out = resource.replace(f"/index/{matrix.PROBE_INDEX}", "/index/*").replace(f"/stream/{matrix.PROBE_STREAM}", "/stream/*")
+    return out.replace(f"key/{matrix.PROBE_KEY}", "key/<a key not in the config>")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xacct_infra import arns
+from xacct_infra import arns, policies
 from xacct_infra.access import matrix
 from xacct_infra.access.evaluator import ContextValue, Policy, Principal
 from xacct_infra.access.layers import Actor, Layers, account_of
@@ -46,7 +46,8 @@ class Plan:
                         tables=tuple(sorted(tables)), stacks=(a.stack_name,))
 
     def consumer_plans(self) -> dict[str, ReadPlan]:
-        return {b.name: ReadPlan(b.id, b.region, roles=(b.role_name,), profiles=(b.role_name,), stacks=(b.stack_name,))
+        return {b.name: ReadPlan(b.id, b.region, roles=(b.role_name,), profiles=(b.role_name,) if b.kind == "ec2" else (),
+                                 stacks=(b.stack_name,))
                 for b in self.consumers}
 
     # ---------------------------------------------------------------- expected
@@ -108,20 +109,21 @@ class Plan:
             identity, boundary = role_policies(live)
             label = f"consumer {b.name} role {live.name}" if len(self.config.consumers) > 1 else f"Account B role {live.name}"
             out.append(Actor(label, Principal.of_arn(label, live.arn), identity, boundary, self._caller_context(live.arn, b.id),
-                             frozenset({("sts:AssumeRole", view.role.arn)})))
+                             _assumes(b, view.role.arn), not_ours=not b.spec.creates_role))
             if a.trust == "org":
                 peer = arns.role_arn(self.partition, self._third(), b.role_path, b.role_name)
                 out.append(Actor(matrix.ORG_PEER, Principal.of_arn(matrix.ORG_PEER, peer), identity, boundary,
-                                 self._caller_context(peer, self._third()), frozenset({("sts:AssumeRole", view.role.arn)})))
+                                 self._caller_context(peer, self._third()), _assumes(b, view.role.arn)))
         return out + self._foreign(layers)
 
     def _foreign(self, layers: Layers) -> list[Actor]:
         a, third = self.config.account_a, self._third()
         known = {r.arn for r in self.config.access_roles()} | {b.role_arn for b in self.consumers}
         named: dict[str, Principal] = {}
+        services = {b.spec.service for b in self.consumers}
         for st in layers.statements.values():
             for kind, value in _principals(st):
-                if kind == "Service" and value != "ec2.amazonaws.com":
+                if kind == "Service" and value not in services:
                     named[value] = Principal.of_service(value)
                 elif kind == "AWS" and value != "*":
                     account = value if value.isdigit() else account_of(value)
@@ -155,6 +157,8 @@ class Plan:
         if actor.foreign:  # a stranger gets in only through a resource's own policy: ask where there is one
             with_policy = [] if actor.principal.service else [r for r in data if layers.resource_policies("", r)[0]]
             return [*itertools.product(matrix.data_actions(), with_policy), *itertools.product(matrix.STS_ACTIONS, targets)]
+        if actor.not_ours:  # an existing role the config only attaches to: what it may assume is ours to audit
+            return list(itertools.product(matrix.STS_ACTIONS, [*targets, *self._role_probes()]))
         named = _named(layers.statements.values())
         actions = sorted(set(matrix.data_actions()) | {x for x in named[0] if ":" in x})
         resources = list(dict.fromkeys([*data, *self._neighbours(), "*", *named[1]]))
@@ -209,6 +213,10 @@ def role_policies(role: LiveRole) -> tuple[tuple[Policy, ...], tuple[Policy, ...
                  for p in role.attached]
     boundary = (Policy(f"permissions boundary {role.boundary.name} of {role.name}", role.boundary.document),) if role.boundary else None
     return tuple(identity), boundary
+
+
+def _assumes(consumer: Consumer, role_arn: str) -> frozenset[tuple[str, str]]:
+    return frozenset((a.JSONrepr(), role_arn) for a in policies.consumer_actions(consumer))
 
 
 def _service(arn: str) -> str:

@@ -123,7 +123,9 @@ def _clients(made: aws.Clients, lock: threading.Lock, target: aws.Target, accoun
 
 
 def _short(arn: str) -> str:
-    return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
+    from xacct_infra.access.layers import display
+
+    return display(arn.split(":", 5)[-1] if arn.startswith("arn:") else arn)
 
 
 def _text(report: Report, plan: Any, elapsed: float, explain: bool) -> None:

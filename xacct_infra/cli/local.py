@@ -62,7 +62,7 @@ def _prepare(cfg_path: str, workdir: Path | None = None) -> tuple[object, config
 @local.command()
 @config_option
 def demo(*, config_path: str) -> None:
-    """Deploy both stacks into two emulated accounts, show the no-op, obtain and verify access."""
+    """Deploy both stacks into two emulated accounts, show the no-op, obtain and verify access, audit the accounts."""
     emulator, cfg, demo_cfg = _prepare(config_path)
     env = {**os.environ, **emulator.env()}  # type: ignore[attr-defined]
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -84,6 +84,7 @@ def demo(*, config_path: str) -> None:
          ["exec", *host, "--", sys.executable, "-c", _WHOAMI], {}),
         ("Prove the access end to end (the emulator does not enforce IAM: denials are reported as unproven)",
          ["verify", *host, "--roundtrip", "--emulator"], {}),
+        ("Audit the live accounts against the config: every policy layer, read-only", ["audit"], {}),
     ]
     started = time.monotonic()
     try:
@@ -131,6 +132,7 @@ def serve(ctx: click.Context, *, config_path: str) -> None:
     consumers = ", ".join(f"{b.profile or 'default'} and {instance_profile(cfg, b)} (consumer {b.name}: admin and instance role)"
                           for b in cfg.consumers)
     click.echo(f"# profiles: {cfg.account_a.profile or 'default'} (Account A); {consumers}")
+    click.echo("# then: xacct-infra deploy --all --yes && xacct-infra audit   (audit reads what deploy made)")
     click.echo("# serving; press Ctrl-C to stop", err=True)
     try:
         while True:
