@@ -330,6 +330,9 @@ def main() -> None:
     bench_templates()
     bench_scale_templates()
     bench_check()
+    from benchmarks.audit import bench_audit
+
+    bench_audit()
     bench_detection()
     bench_deploy()
     bench_consumers_deploy()
