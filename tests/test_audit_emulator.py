@@ -169,6 +169,14 @@ def trust_admits_another_account(d: Deployed) -> Callable[[], None]:
     return lambda: d.iam(A_ID).update_assume_role_policy(RoleName="xacct-access", PolicyDocument=json.dumps(original))
 
 
+def trust_allows_tag_session(d: Deployed) -> Callable[[], None]:
+    original = d.iam(A_ID).get_role(RoleName="xacct-access")["Role"]["AssumeRolePolicyDocument"]
+    edited = json.loads(json.dumps(original))
+    edited["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+    d.iam(A_ID).update_assume_role_policy(RoleName="xacct-access", PolicyDocument=json.dumps(edited))
+    return lambda: d.iam(A_ID).update_assume_role_policy(RoleName="xacct-access", PolicyDocument=json.dumps(original))
+
+
 def key_policy(*statements: dict[str, Any]) -> Callable[[Deployed], Callable[[], None]]:
     def apply(d: Deployed) -> Callable[[], None]:
         d.kms.put_key_policy(KeyId=d.key_arn, PolicyName="default", Policy=_doc(*statements))
@@ -225,6 +233,8 @@ SCENARIOS = [
      ["xacct-access's inline policy extra statement Cleanup", "dynamodb:DeleteTable", "table/keystore"]),
     ("trust edited to admit another account", trust_admits_another_account, "BEYOND",
      ["xacct-access's trust policy statement PartnerAccess", f"a principal of account {OUTSIDER}", "sts:AssumeRole"]),
+    ("trust edited to allow sts:TagSession (compared exactly, as check does)", trust_allows_tag_session, "BEYOND",
+     ["xacct-access's trust policy statement AssumeFromAccountBInstanceRole", "allows sts:TagSession"]),
     ("key policy without the IAM statement", key_policy(KEY_ADMINS), "BLOCKED",
      ["does not enable IAM policies for account 111111111111", "kms:Decrypt", "Account A role xacct-access"]),
     ("key policy granting another account", key_policy(DEFAULT_KEY_POLICY, PARTNER_DECRYPT), "BEYOND",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from xacct_infra import arns
-from xacct_infra.access import matrix
+from xacct_infra.access import compare, matrix
 from xacct_infra.access.evaluator import Decision, Policy, Request, StatementRef, authorize
 from xacct_infra.access.layers import Actor, Layers
 from xacct_infra.access.live import LiveRole, Snapshot
@@ -81,7 +81,7 @@ def evaluate(plan: Plan, owner: Snapshot, consumers: Mapping[str, Snapshot], org
     """Every finding and the access matrix for the accounts as read."""
     report = Report(calls=owner.calls + sum(s.calls for s in consumers.values()))
     layers = plan.layers(owner, consumers, org)
-    report.findings += _missing(plan, owner, consumers) + _properties(plan, owner, consumers)
+    report.findings += _missing(plan, owner, consumers) + _properties(plan, owner, consumers) + _trusts(plan, owner, consumers)
     report.notes += layers.notes
     for actor in plan.actors(owner, consumers, layers):
         _sweep(report, actor, layers, plan.requests_for(actor, layers))
@@ -230,6 +230,18 @@ def _missing(plan: Plan, owner: Snapshot, consumers: Mapping[str, Snapshot]) -> 
             gone(who, "instance profile", b.role_name, f"{who}'s instance profile {b.role_name} does not exist")
         elif profile is not None and b.role_arn not in profile.roles:
             gone(who, "instance profile", b.role_name, f"{who}'s instance profile {b.role_name} does not hold the role {b.role_arn}")
+    return out
+
+
+def _trusts(plan: Plan, owner: Snapshot, consumers: Mapping[str, Snapshot]) -> list[Finding]:
+    """Each live trust policy compared exactly with the generator's (``compare.compare_trust``, as ``check`` does):
+    a principal kind, action or condition the config does not use is a finding even where no probe gets in."""
+    out = []
+    for live, expected in plan.expected_trusts(owner, consumers):
+        where = f"{live.name}'s trust policy"
+        for f in compare.compare_trust(live.trust, expected, where=where, partition=plan.partition):
+            through = f"{where} statement {f.statement}" if f.statement else where
+            out.append(Finding("beyond-config", live.name, "trust", live.arn, through, f"{through}: {f.message}"))
     return out
 
 

@@ -59,6 +59,24 @@ class Plan:
     def expected_for_principal(self, principal: str) -> frozenset[tuple[str, str]]:
         return self.expected_for_role(principal)
 
+    def expected_trusts(self, owner: Snapshot, consumers: Mapping[str, Snapshot]) -> list[tuple[LiveRole, Mapping[str, Any]]]:
+        """(live role, the trust policy the generator writes for it), for every role read that the templates create."""
+        from xacct_infra import check
+        from xacct_infra.access.templates import read
+
+        files, stems, a = check.rendered_files(self.config), check.layout(self.config), self.config.account_a
+        wanted = {(a.id, r.name): r.trust.document for r in read("a", files["account-a"], self.partition, a.id, a.region, "account-a").roles}
+        for b in self.consumers:
+            if b.spec.creates_role:
+                model = read("b", files[stems[b.name]], self.partition, b.id, b.region, stems[b.name])
+                wanted |= {(b.id, r.name): r.trust.document for r in model.roles}
+        out = []
+        for snap in (owner, *consumers.values()):
+            for role in snap.roles.values():
+                if role is not None and (snap.account, role.name) in wanted:
+                    out.append((role, wanted[(snap.account, role.name)]))
+        return out
+
     # ---------------------------------------------------------------- pieces and properties (see findings.py)
 
     def layers(self, owner: Snapshot, consumers: Mapping[str, Snapshot], org: Layers) -> Layers:
