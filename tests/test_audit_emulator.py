@@ -285,3 +285,27 @@ def test_undone_changes_leave_a_clean_audit(deployed: Deployed) -> None:
     result = deployed.audit("--explain")
     assert result.exit_code == 0, result.output
     assert "Live access matrix" in result.output and "kms:Encrypt on " + deployed.key_arn in result.output
+
+
+def test_organization_policies_given_as_files_take_part(deployed: Deployed, tmp_path: Any) -> None:
+    scp, rcp = tmp_path / "scp.json", tmp_path / "rcp.json"
+    scp.write_text(_doc({"Effect": "Allow", "Action": "*", "Resource": "*"},
+                        {"Sid": "NoDecrypt", "Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}))
+    rcp.write_text(_doc({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+                        {"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*", "Action": "dynamodb:DeleteItem", "Resource": "*"}))
+    result = deployed.audit("--scp", str(scp), "--rcp", str(rcp))
+    assert result.exit_code == 1, result.output
+    fails = [line for line in result.output.splitlines() if line.startswith("FAIL ")]
+    assert any("cannot kms:Decrypt" in f and "explicitly denied by SCP scp.json statement NoDecrypt" in f for f in fails), fails
+    assert any("cannot dynamodb:DeleteItem" in f and "explicitly denied by RCP rcp.json statement NoDeletes" in f for f in fails), fails
+    assert "were not considered" not in result.output
+    allow_all = tmp_path / "allow.json"
+    allow_all.write_text(_doc({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    assert deployed.audit("--scp", str(allow_all)).exit_code == 0
+
+
+def test_a_policy_file_that_is_not_a_policy_exits_2(deployed: Deployed, tmp_path: Any) -> None:
+    bad = tmp_path / "scp.json"
+    bad.write_text('{"Version": "2012-10-17"}')
+    result = deployed.audit("--scp", str(bad))
+    assert result.exit_code == 2 and "needs a Statement" in result.output and "Traceback" not in result.output

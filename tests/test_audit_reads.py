@@ -127,3 +127,19 @@ def test_audit_exits_2_with_one_line_when_a_read_is_refused(proxied: tuple[Flaky
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "iam:ListAttachedRolePolicies on arn:aws:iam::111111111111:role/xacct-access was refused" in lines[0]
+
+
+def test_print_policy_is_read_only_and_names_what_the_config_names(run: Callable[..., Any]) -> None:
+    from tests.conftest import ROOT
+
+    result = run("audit", "--config", str(ROOT / "xacct.toml"), "--print-policy")
+    assert result.exit_code == 0
+    policies = json.loads(result.stdout)
+    assert set(policies) == {"account_a (111111111111)", "consumer 222222222222 (222222222222)"}
+    statements = [st for doc in policies.values() for st in doc["Statement"]]
+    actions = {a for st in statements for a in st["Action"]}
+    assert all(a.split(":")[1].startswith(("Get", "List", "Describe")) for a in actions), actions
+    assert {"iam:GetRole", "kms:GetKeyPolicy", "kms:ListGrants", "dynamodb:GetResourcePolicy", "iam:GetInstanceProfile"} <= actions
+    resources = [r for st in statements for r in st["Resource"]]
+    assert "*" not in resources and KEY in resources
+    assert all(r.endswith(("policy/*", "stream/*")) or "stack/" in r or "*" not in r for r in resources), resources

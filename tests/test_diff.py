@@ -64,20 +64,37 @@ def test_no_change_exits_0(diff: Callable[..., Result]) -> None:
     assert result.exit_code == 0 and "no change in access" in result.output
 
 
-def test_templates_with_administrator_access_attached_widen(diff: Callable[..., Result], tmp_path: Path) -> None:
+def _template_dirs(tmp_path: Path) -> tuple[Path, Path]:
     old, new = tmp_path / "old", tmp_path / "new"
     for d in (old, new):
         shutil.copytree(ROOT / "templates", d)
         shutil.copy(ROOT / "xacct.toml", d / "xacct.toml")
-    template = new / "account-a.yaml"
-    template.write_text(template.read_text().replace(
-        "      MaxSessionDuration: 3600\n", "      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/AdministratorAccess\n"
-                                          "      MaxSessionDuration: 43200\n"))
+    return old, new
+
+
+def _edit(template: Path, before: str, after: str) -> None:
+    text = template.read_text()
+    assert before in text
+    template.write_text(text.replace(before, after))
+
+
+def test_templates_with_administrator_access_attached_widen(diff: Callable[..., Result], tmp_path: Path) -> None:
+    old, new = _template_dirs(tmp_path)
+    _edit(new / "account-a.yaml", "      MaxSessionDuration: 3600\n",
+          "      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/AdministratorAccess\n      MaxSessionDuration: 3600\n")
     result = diff(old, new)
     assert result.exit_code == 1, result.output
     assert "attached managed policy arn:aws:iam::aws:policy/AdministratorAccess: its contents are unknown offline" in result.output
-    assert "MaxSessionDuration 3600 -> 43200 (widens)" in result.output
     assert diff(old, old).exit_code == 0
+    assert diff(new, old).exit_code == 0  # detaching it narrows
+
+
+def test_a_longer_session_widens(diff: Callable[..., Result], tmp_path: Path) -> None:
+    old, new = _template_dirs(tmp_path)
+    _edit(new / "account-a.yaml", "      MaxSessionDuration: 3600\n", "      MaxSessionDuration: 43200\n")
+    result = diff(old, new)
+    assert result.exit_code == 1 and "MaxSessionDuration 3600 -> 43200 (widens)" in result.output
+    assert diff(new, old).exit_code == 0
 
 
 def test_a_consumer_added_widens_trust_and_removing_it_narrows(diff: Callable[..., Result]) -> None:
