@@ -55,8 +55,8 @@ BROKEN: list[tuple[str, Callable[[brk.Templates], None], list[tuple[str, str, st
                                           ("access:unexpected-allow", "AccessRole", "AnyKey")]),
     ("not-action", brk.not_action, [("XI1001", "AccessRole", "AllButIam"), ("access:unexpected-allow", "AccessRole", "AllButIam")]),
     ("all-tables", brk.table_star, [("XI1002", "AccessRole", "AllTables"), ("access:unexpected-allow", "AccessRole", "AllTables")]),
-    ("trust-star", brk.trust_star, [("XI1003", "AccessRole trust policy", "AssumeFromAccountBInstanceRole"),
-                                    ("access:unexpected-allow", "AccessRole trust policy", "AssumeFromAccountBInstanceRole")]),
+    # "*" still pinned by aws:PrincipalArn admits only B's role (a service carries no PrincipalArn): the rule refuses it
+    ("trust-star", brk.trust_star, [("XI1003", "AccessRole trust policy", "AssumeFromAccountBInstanceRole")]),
     ("trust-root-unconditioned", brk.trust_root_unconditioned, [("XI1004", "AccessRole trust policy", "AssumeFromAccountBInstanceRole"),
                                                                 ("access:unexpected-allow", "AccessRole trust policy", "AssumeFromAccountBInstanceRole")]),
     ("trust-root-if-exists", brk.trust_root_if_exists, [("XI1004", "AccessRole trust policy", "AssumeFromAccountBInstanceRole")]),

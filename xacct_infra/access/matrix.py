@@ -18,7 +18,7 @@ from typing import Any
 
 from xacct_infra import arns, kinds, policies
 from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize, may_apply
-from xacct_infra.access.probes import OTHER_ORG
+from xacct_infra.access.probes import NO_IAM_PRINCIPAL, OTHER_ORG
 from xacct_infra.access.templates import Role, TemplateSet, filename
 from xacct_infra.config import AccessRole, Consumer, ConsumerView
 from xacct_infra.findings import Finding
@@ -283,20 +283,22 @@ def _callers(view: ConsumerView, ts: TemplateSet, b_role: Role | None, third: st
         Caller(Principal.of_arn(f"the same role in an account outside the organization ({outsider})" if a.trust == "org"
                                 else f"a principal of a third account ({third})", stranger), (ADMIN,),
                pinned(stranger, outsider if a.trust == "org" else third)),
-        *(Caller(Principal.of_service(service), (), {}) for service in services if service != b.spec.service),
+        *(Caller(Principal.of_service(service), (), NO_IAM_PRINCIPAL) for service in services if service != b.spec.service),
     ]
     if b.spec.service:  # the consumer's own service: as it asks for this account, for another workload, for a stranger
         service = b.spec.service
-        callers.append(Caller(Principal.of_service(service), (), kinds.service_request_context(
-            b.kind, p, b.region, b.id, cluster=b.cluster, namespace=b.namespace, service_account=b.service_account)))
+        callers.append(Caller(Principal.of_service(service), (), {**NO_IAM_PRINCIPAL, **kinds.service_request_context(
+            b.kind, p, b.region, b.id, cluster=b.cluster, namespace=b.namespace, service_account=b.service_account)}))
         if b.kind == "eks-pod-identity" and (b.cluster or b.namespace or b.service_account):
             callers.append(Caller(Principal(label=f"{service} for another cluster, namespace and service account", service=service), (),
-                                  kinds.service_request_context(b.kind, p, b.region, b.id, cluster="xacct-other",
-                                                                namespace="xacct-other", service_account="xacct-other")))
+                                  {**NO_IAM_PRINCIPAL, **kinds.service_request_context(
+                                      b.kind, p, b.region, b.id, cluster="xacct-other", namespace="xacct-other",
+                                      service_account="xacct-other")}))
         theirs = kinds.service_request_context(b.kind, p, b.region, third, cluster=b.cluster, namespace=b.namespace,
                                                service_account=b.service_account)
         if theirs:
-            callers.append(Caller(Principal(label=f"{service} for another account ({third})", service=service), (), theirs))
+            callers.append(Caller(Principal(label=f"{service} for another account ({third})", service=service), (),
+                                  {**NO_IAM_PRINCIPAL, **theirs}))
     for role in ts.roles:  # roles of the templates must not reach each other either (other than B -> A)
         if role.arn != b_arn:
             callers.append(Caller(Principal.of_arn(f"{role.logical_id} session", role.arn), tuple(d.policy for d in role.identity),
@@ -313,7 +315,8 @@ def _check(out: Sweep, request: Request, expected: bool, where: str, **kwargs: o
         value = request.context[policies.RETURN_VALUES_KEY]
         what = f"{request.action} with {policies.RETURN_VALUES_KEY}={value} on {request.resource} by {request.principal.label}"
     if expected:
-        strict = authorize(replace(request, adversarial=False), **kwargs)  # type: ignore[arg-type]
+        strict = authorize(replace(request, adversarial=False, context={**_always(request.resource), **request.context}),
+                           **kwargs)  # type: ignore[arg-type]
         if not strict.allowed:
             refs = [r for r in strict.denied_by if r.policy != WORST_CASE]
             why = "explicitly denied" if strict.effect == "Deny" else "not allowed by any statement"
@@ -327,6 +330,14 @@ def _check(out: Sweep, request: Request, expected: bool, where: str, **kwargs: o
         out.findings += [Finding("access:unexpected-allow", r.policy, f"allows {what}, which the config does not grant", r.sid)
                          for r in _blame(refs)]
     return decision
+
+
+def _always(resource: str) -> dict[str, ContextValue]:
+    """Keys every real request for a granted cell carries: it goes over TLS, to the resource's own
+    region (a condition on them only narrows, and must not read as a missing grant)."""
+    parts = resource.split(":")
+    region = parts[3] if len(parts) > 5 else ""
+    return {"aws:SecureTransport": True, **({"aws:RequestedRegion": region} if region else {})}
 
 
 def _blame(refs: list[StatementRef]) -> list[StatementRef]:

@@ -39,6 +39,11 @@ _ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
 BOUND_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths",
                         "aws:principaltype", "aws:userid", "aws:username", "aws:principalisawsservice",
                         "aws:principalservicename"})
+# A service or federated identity is no IAM principal: it carries none of these (a trust condition
+# on them fails for it), so a probe never lets it choose them.
+NO_IAM_PRINCIPAL: Mapping[str, ContextValue] = {k: None for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID",
+                                                                   "aws:PrincipalOrgPaths", "aws:PrincipalType", "aws:userid",
+                                                                   "aws:username")}
 _MAX_COMBINATIONS = 64
 _ARN = re.compile(r"arn:[a-z-]+:iam::\d{12}:(role|user|assumed-role)/.+")
 ADMIN = Policy("worst case: an administrator policy in the caller's account",
@@ -240,9 +245,9 @@ def probes(documents: Sequence[Mapping[str, object]], *, partition: str, account
     out = []
     for principal in principals(documents, partition=partition, accounts=accounts):
         if principal.service:
-            out.append(Probe(principal, {}, TRUST_ACTIONS))
+            out.append(Probe(principal, NO_IAM_PRINCIPAL, TRUST_ACTIONS))
         elif principal.federated:
-            out.append(Probe(principal, {}, FEDERATED_ACTIONS))
+            out.append(Probe(principal, NO_IAM_PRINCIPAL, FEDERATED_ACTIONS))
         else:
             assert principal.arn and principal.account
             kind = "AssumedRole" if ":role/" in principal.arn else "User"

@@ -129,10 +129,12 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
                    if res.get("Type") not in _PRINCIPAL_TYPES | HARMLESS_TYPES]
 
     def props(logical_id: str) -> dict[str, Any]:
+        raw = resources[logical_id].get("Properties", {})
         try:
-            value = resolve(resources[logical_id].get("Properties", {}), ctx)
+            value = resolve(raw, ctx)
         except UnresolvableError as exc:  # say where: a check never passes on a value it did not see
-            raise UnresolvableError(f"{where} {logical_id}: {exc}") from None
+            raise UnresolvableError(f"{where} {logical_id}{_statement_at(raw, ctx)}: {exc}; check cannot vouch for "
+                                    "what it does not resolve") from None
         return value if isinstance(value, dict) else {}
 
     def raw_props(logical_id: str) -> dict[str, Any]:
@@ -179,6 +181,24 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
                           tuple(external), p.get("PermissionsBoundary"), str(p.get("Path", "/")),
                           int(duration) if isinstance(duration, int | str) and str(duration).isdigit() else -1))
     return FileModel(tuple(roles), tuple(docs), {k: tuple(v) for k, v in outside.items()}, tuple(unsupported))
+
+
+def _statement_at(properties: Any, ctx: Context) -> str:
+    """`` statement <Sid>`` (or ``Statement[i]``) of the first policy statement that does not
+    resolve, or "" when the value is elsewhere in the properties."""
+    if not isinstance(properties, dict):
+        return ""
+    documents = [properties.get("AssumeRolePolicyDocument"), properties.get("PolicyDocument")]
+    policies = properties.get("Policies")
+    documents += [p.get("PolicyDocument") for p in policies if isinstance(p, dict)] if isinstance(policies, list) else []
+    for document in documents:
+        body = document.get("Statement", []) if isinstance(document, dict) else []
+        for index, st in enumerate(body if isinstance(body, list) else [body]):
+            try:
+                resolve(st, ctx)
+            except UnresolvableError:
+                return f" statement {st.get('Sid') or f'Statement[{index}]'}" if isinstance(st, dict) else f" Statement[{index}]"
+    return ""
 
 
 def _context(resources: Mapping[str, Any], partition: str, account: str, region: str) -> Context:
