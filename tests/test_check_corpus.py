@@ -348,4 +348,4 @@ def test_a_value_check_cannot_resolve_fails_naming_the_resource(run, tmp_path: P
         (tmp_path / f"{stem}.yaml").write_text(yaml.safe_dump(doc))
     result = run("check", "--config", str(ROOT / "xacct.toml"), "--template-dir", str(tmp_path))
     assert result.exit_code == 1
-    assert "account-a.yaml AccessRole: Fn::If is not supported" in result.stderr
+    assert "account-a.yaml AccessRole statement AssumeFromAccountBInstanceRole: Fn::If is not supported" in result.stderr
