@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xacct_infra import arns, policies
+from xacct_infra import arns, kinds, policies
 from xacct_infra.access import matrix
 from xacct_infra.access.evaluator import ContextValue, Policy, Principal
 from xacct_infra.access.layers import Actor, Layers, account_of
@@ -126,7 +126,7 @@ class Plan:
                 continue
             identity, boundary = role_policies(live)
             label = f"consumer {b.name} role {live.name}" if len(self.config.consumers) > 1 else f"Account B role {live.name}"
-            out.append(Actor(label, Principal.of_arn(label, live.arn), identity, boundary, self._caller_context(live.arn, b.id),
+            out.append(Actor(label, Principal.of_arn(label, live.arn), identity, boundary, self._caller_context(live.arn, b.id, b),
                              _assumes(b, view.role.arn), not_ours=not b.spec.creates_role))
             if a.trust == "org":
                 peer = arns.role_arn(self.partition, self._third(), b.role_path, b.role_name)
@@ -158,19 +158,33 @@ class Plan:
         strangers = [Principal.of_arn(f"a principal of a third account ({third})", arns.role_arn(self.partition, third, "/", OTHER_A))]
         strangers += [Principal.of_arn(f"another principal of Account B ({b.id})", arns.role_arn(self.partition, b.id, "/", OTHER_A))
                       for b in self.consumers]
-        strangers.append(Principal.of_service("lambda.amazonaws.com"))
+        # services that say which account they act for (EC2 does not: any instance role is EC2's to hand out)
+        ours = {b.spec.service: b for b in self.consumers if b.spec.service and self._service_context(b, third)}
+        strangers += [Principal.of_service(service) for service in ("lambda.amazonaws.com", *ours)]
         out = []
         for p in {**{s.arn or s.service or "": s for s in strangers}, **named}.values():
             identity = () if p.service else (matrix.ADMIN,)
-            context = {} if p.service else _pinned(p.arn or "", p.account or "")
+            context: Mapping[str, ContextValue] = _pinned(p.arn or "", p.account or "")
+            if p.service:  # a consumer's own service asks as it would for a workload of a third account
+                b = ours.get(p.service)
+                context = {} if b is None else self._service_context(b, third)
+                p = Principal(label=f"{p.service} for another account ({third})" if b else p.service, service=p.service)
             out.append(Actor(p.label, p, identity, None, context, foreign=True, org_member=False))
+        for b in self.consumers:  # the consumer's service assumes its role, as it does for the consumer's workloads
+            if b.spec.service:
+                actions = ["sts:AssumeRole", *(["sts:TagSession"] if b.spec.tag_session else [])]
+                service = Principal(label=f"{b.spec.service} (consumer {b.name})", service=b.spec.service)
+                out.append(Actor(service.label, service, (), None, self._service_context(b, b.id),
+                                 frozenset((x, b.role_arn) for x in actions), foreign=True, org_member=False))
         a_other = arns.role_arn(self.partition, a.id, "/", OTHER_A)  # same account: only what resource policies give it by name
         out.append(Actor(f"another principal of Account A ({a.id})", Principal.of_arn("another principal of Account A", a_other), (), None,
                          _pinned(a_other, a.id), foreign=True))
         return out
 
     def requests_for(self, actor: Actor, layers: Layers) -> list[tuple[str, str]]:
-        targets = sorted(layers.roles)
+        # an existing role (kind existing-role) keeps its own trust: who may assume it is not the config's business
+        existing = {b.role_arn for b in self.consumers if not b.spec.creates_role}
+        targets = sorted(set(layers.roles) - existing)
         data = self._data_resources(layers)
         if actor.foreign:  # a stranger gets in only through a resource's own policy: ask where there is one
             with_policy = [] if actor.principal.service else [r for r in data if layers.resource_policies("", r)[0]]
@@ -213,7 +227,11 @@ class Plan:
         used = {self.config.account_a.id} | {b.id for b in self.config.consumers}
         return next(t for t in matrix.THIRD_ACCOUNTS if t not in used)
 
-    def _caller_context(self, arn: str, account: str) -> dict[str, ContextValue]:
+    def _service_context(self, b: Consumer, account: str) -> dict[str, ContextValue]:
+        return dict(kinds.service_request_context(b.kind, self.partition, b.region, account, cluster=b.cluster,
+                                                  namespace=b.namespace, service_account=b.service_account))
+
+    def _caller_context(self, arn: str, account: str, consumer: Consumer | None = None) -> dict[str, ContextValue]:
         a = self.config.account_a
         ctx: dict[str, ContextValue] = {**_pinned(arn, account)}
         if a.external_id:
@@ -221,6 +239,8 @@ class Plan:
         if a.trust == "org":
             ctx["aws:PrincipalOrgID"] = a.org_id or (a.org_paths[0].split("/")[0] if a.org_paths else None)
             ctx["aws:PrincipalOrgPaths"] = [a.org_paths[0]] if a.org_paths else None
+        if consumer is not None and consumer.vpc_ids:  # an EC2 host of the consumer sends its VPC
+            ctx["aws:Ec2InstanceSourceVpc"] = consumer.vpc_ids[0]
         return ctx
 
 
