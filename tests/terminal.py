@@ -13,13 +13,37 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
 TMUX = shutil.which("tmux")
 needs_tmux = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+
+
+@contextmanager
+def fifo_writer(path: Path, timeout: float = 30) -> Iterator[TextIO]:
+    """Open FIFO ``path`` for writing: this blocks until the program opens it to read, which is
+    how a test knows the program has reached that point. If it never does (it failed), the open
+    is released after ``timeout`` seconds and the test fails instead of hanging."""
+    opened: list[TextIO] = []
+    opener = threading.Thread(target=lambda: opened.append(open(path, "w")), daemon=True)  # noqa: SIM115
+    opener.start()
+    opener.join(timeout)
+    if not opened:
+        with open(path) as _:  # our own reader releases the blocked open
+            opener.join(5)
+        for handle in opened:
+            handle.close()
+        raise AssertionError(f"the program never opened {path} within {timeout} s")
+    try:
+        yield opened[0]
+    finally:
+        opened[0].close()
 
 
 class Tmux:
@@ -56,10 +80,11 @@ class Tmux:
         self.tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height or self.height))
         self.width = width
 
-    def screen(self, *, joined: bool = False) -> list[str]:
+    def screen(self, *, joined: bool = False, escapes: bool = False) -> list[str]:
         """Every row of the pane and its scrollback, trailing blanks dropped. ``joined``: rows
-        that tmux wrapped are joined back into one line (so a difference means a wrap)."""
-        flags = ["-J"] if joined else []
+        that tmux wrapped are joined back into one line (so a difference means a wrap).
+        ``escapes``: with the colour and attribute sequences the program's text is shown with."""
+        flags = (["-J"] if joined else []) + (["-e"] if escapes else [])
         text = self.tmux("capture-pane", "-p", "-t", "t", "-S", "-", *flags)
         rows = [row.rstrip() for row in text.splitlines() if not row.startswith("Pane is dead")]
         while rows and not rows[-1]:

@@ -12,7 +12,7 @@ import click
 from xacct_infra import aws
 from xacct_infra import config as config_mod
 from xacct_infra.cli.options import config_option, output_option
-from xacct_infra.cli.progress import LineReporter, LiveReporter, TickingClock, reporter_for
+from xacct_infra.cli.progress import LineReporter, clock_for, reporter_for
 from xacct_infra.deploy import fleet, targets
 from xacct_infra.deploy.deployer import DeployOptions
 from xacct_infra.deploy.interrupts import Interrupts
@@ -140,9 +140,7 @@ def _deployer(factory: aws.Clients, target: StackTarget, reporter: Reporter | No
     """A deployer for one stack; on a terminal the live view ticks while the deployer waits."""
     interrupts = Interrupts() if interrupts is None else interrupts
     reporter = reporter or reporter_for()
-    clock = factory.clock(interrupts)
-    if isinstance(reporter, LiveReporter):
-        reporter.now, clock = clock.now, TickingClock(clock, reporter.tick)
+    clock = clock_for(reporter, factory.clock(interrupts))
     return targets.deployer_for(factory, target, reporter=reporter, interrupts=interrupts, clock=clock)
 
 

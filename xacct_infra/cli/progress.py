@@ -146,10 +146,12 @@ class LiveReporter(LineReporter):
             out = []
         logical_w = max((len(k) for k, _ in rows), default=0)
         type_w = max((len(t) for _, (t, _, _) in rows), default=0)
+        status_w = max((len(st) for _, (_, st, _) in rows), default=0)
+        if 2 + logical_w + 2 + type_w + 2 + status_w > usable:  # the type is the column to give up first
+            type_w = 0
+        logical_w = min(logical_w, max(6, usable - 5 - status_w - (2 if type_w else 0) - type_w))  # then the id is cut
         for logical, (rtype, status, reason) in rows:
-            text = f"  {logical:<{logical_w}}  {rtype:<{type_w}}  {status}"
-            if len(text) > usable:  # the type is the column to give up first
-                text = f"  {logical:<{logical_w}}  {status}"
+            text = f"  {term.fit(logical, logical_w):<{logical_w}}  " + (f"{rtype:<{type_w}}  " if type_w else "") + status
             out.append((term.fit(text + (f": {reason}" if reason else ""), usable), _colour(status)))
         if footer:
             out.append((term.fit(footer, usable), None))
@@ -204,6 +206,15 @@ class TickingClock:
         while (left := end - self.clock.now()) > 0:
             self.clock.sleep(min(self.step, left))
             self.tick()
+
+
+def clock_for(reporter: object, clock: Clock) -> Clock:
+    """The clock a deployer reporting to ``reporter`` should use: a live view ticks while it waits
+    and reads elapsed time from the same clock."""
+    if not isinstance(reporter, LiveReporter):
+        return clock
+    reporter.now = clock.now
+    return TickingClock(clock, reporter.tick)
 
 
 def reporter_for(stream: TextIO | None = None) -> LineReporter:
