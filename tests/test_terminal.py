@@ -88,3 +88,26 @@ def test_piped_output_keeps_every_character(tmp_path: Path) -> None:
     assert "\x1b[" not in proc.stderr + proc.stdout and "…" not in proc.stderr
 
 
+
+
+VERIFY_ROWS = """
+from xacct_infra.cli.creds import _table
+from xacct_infra.verify import Row
+detail = "arn:aws:sts::111111111111:assumed-role/xacct-access/ec2-user@host-verify; " * 2 + "the role can do more than the config grants"
+print(_table([Row("caller is in Account B", "ok", "arn:aws:sts::222222222222:assumed-role/xacct-instance/i-0123456789abcdef0"),
+              Row("denied: dynamodb:DescribeTable on xacct-probe-not-in-config", "FAIL", detail)]), end="")
+"""
+
+
+def test_the_verify_table_fits_80_columns_on_a_terminal_and_keeps_everything_in_a_pipe(tmp_path: Path) -> None:
+    import subprocess
+
+    with Tmux(tmp_path, width=80) as term:
+        term.start([sys.executable, "-c", VERIFY_ROWS], cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+        assert term.wait() == 0
+        screen, joined = term.screen(), term.screen(joined=True)
+    assert screen == joined and all(len(line) <= 80 for line in screen)  # nothing wrapped by the terminal
+    assert screen[0].split()[:2] == ["ok", "caller"] and screen[-1].endswith("than the config grants")
+    piped = subprocess.run([sys.executable, "-c", VERIFY_ROWS], cwd=ROOT, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.splitlines()
+    assert len(piped) == 2 and piped[1].endswith("the role can do more than the config grants") and len(piped[1]) > 170

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -178,7 +179,17 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
     if output == "json":
         click.echo(json.dumps({"passed": not verify.failed(rows), "checks": [r.__dict__ for r in rows]}, indent=2))
     else:
-        click.echo(verify.format_table(rows), nl=False)
+        click.echo(_table(rows), nl=False)
         click.echo(verify.summary(rows))
     if verify.failed(rows):
         ctx.exit(int(ExitCode.FAILED))
+
+
+def _table(rows: list[verify.Row]) -> str:
+    """All of every row for pipes and logs; on a terminal, the detail wraps under its row."""
+    from xacct_infra.cli import term
+
+    stream = sys.stdout
+    if not term.isatty(stream):
+        return verify.format_table(rows)
+    return "".join(line + "\n" for line in term.table([(r.status, r.check, r.detail) for r in rows], term.terminal_width(stream)))
