@@ -19,6 +19,7 @@ log = logging.getLogger("xacct_infra")
 # checker or boto3, and `deploy` does not load the checker (start-up time is most of a no-op).
 _COMMANDS = {  # name: (module:attribute, the one line `--help` shows without importing the module)
     "init": ("init:init", "Write a commented xacct.toml from flags, or by asking on a terminal."),
+    "graph": ("graph:graph", "Draw the access (accounts, roles, trust, tables, keys) as Mermaid or DOT."),
     "templates": ("templates:templates", "Generate the Account A and Account B CloudFormation templates from the config."),
     "check": ("check:check", "Prove, offline, that the templates allow exactly what the config grants."),
     "deploy": ("deploy:deploy", "Deploy the stacks through change sets (no-op when nothing changed)."),
