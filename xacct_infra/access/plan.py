@@ -34,7 +34,8 @@ class Plan:
     def __post_init__(self) -> None:
         self.partition = self.partition or self.config.account_a.partition
         self.views = [self.config.view_of(b) for b in self.consumers]
-        self.roles = list({v.role.name: v.role for v in self.views}.values())
+        # every Account A role, whichever consumers are chosen: a consumer let into another's role is theirs to see
+        self.roles = list(self.config.access_roles())
 
     # ---------------------------------------------------------------- reads
 
@@ -170,12 +171,18 @@ class Plan:
                 context = {} if b is None else self._service_context(b, third)
                 p = Principal(label=f"{p.service} for another account ({third})" if b else p.service, service=p.service)
             out.append(Actor(p.label, p, identity, None, context, foreign=True, org_member=False))
-        for b in self.consumers:  # the consumer's service assumes its role, as it does for the consumer's workloads
+        # The consumer's service assumes its role, as it does for the consumer's workloads. A service that sends no
+        # account (EC2) cannot be told apart: it is one caller expected in every role of that kind.
+        callers: dict[tuple[str, tuple[tuple[str, ContextValue], ...]], tuple[list[str], set[tuple[str, str]]]] = {}
+        for b in self.consumers:
             if b.spec.service:
-                actions = ["sts:AssumeRole", *(["sts:TagSession"] if b.spec.tag_session else [])]
-                service = Principal(label=f"{b.spec.service} (consumer {b.name})", service=b.spec.service)
-                out.append(Actor(service.label, service, (), None, self._service_context(b, b.id),
-                                 frozenset((x, b.role_arn) for x in actions), foreign=True, org_member=False))
+                context = self._service_context(b, b.id)
+                names, wanted = callers.setdefault((b.spec.service, tuple(sorted(context.items()))), ([], set()))
+                names.append(b.name)
+                wanted |= {(x, b.role_arn) for x in ["sts:AssumeRole", *(["sts:TagSession"] if b.spec.tag_session else [])]}
+        for (service, context_items), (names, wanted) in callers.items():
+            caller = Principal(label=f"{service} ({'consumers' if len(names) > 1 else 'consumer'} {', '.join(names)})", service=service)
+            out.append(Actor(caller.label, caller, (), None, dict(context_items), frozenset(wanted), foreign=True, org_member=False))
         a_other = arns.role_arn(self.partition, a.id, "/", OTHER_A)  # same account: only what resource policies give it by name
         out.append(Actor(f"another principal of Account A ({a.id})", Principal.of_arn("another principal of Account A", a_other), (), None,
                          _pinned(a_other, a.id), foreign=True))
