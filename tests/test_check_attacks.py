@@ -96,6 +96,17 @@ def drop(st: dict[str, Any], key: str) -> str:
     return sid(st)
 
 
+def literal(node: Any) -> Any:
+    """``node`` with every ``Fn::Sub`` of the pseudo partition written out (a JSON-string policy holds no intrinsics)."""
+    if isinstance(node, list):
+        return [literal(v) for v in node]
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+            return node["Fn::Sub"].replace("${AWS::Partition}", "aws")
+        return {k: literal(v) for k, v in node.items()}
+    return node
+
+
 def sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
 
@@ -408,6 +419,41 @@ ATTACKS: list[Case] = [
         "Condition": {"ArnEquals": {"aws:PrincipalArn": st["Condition"]["ArnEquals"]["aws:PrincipalArn"][0]}}}),
         st["Principal"].update(AWS=st["Principal"]["AWS"][1:]),
         st["Condition"]["ArnEquals"].update({"aws:PrincipalArn": st["Condition"]["ArnEquals"]["aws:PrincipalArn"][1:]}))),
+    # ------------------------------------------------------------------ documents and values IAM reads differently
+    ("a-trust-as-json-string", "example", "widen", lambda f: (st := add(trust(f, A), allow({"AWS": "arn:aws:iam::999999999999:root"}, sid_="Str")),
+                                                               role(f, A).update(AssumeRolePolicyDocument=json.dumps(
+                                                                   {**role(f, A)["AssumeRolePolicyDocument"], "Statement": [
+                                                                       {**s_, "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Condition": {
+                                                                           "ArnEquals": {"aws:PrincipalArn": f"{B}:role/xacct-instance"}}}
+                                                                       if s_.get("Sid") != "Str" else s_ for s_ in trust(f, A)]})), st)[2]),
+    ("a-extra-policy-as-json-string", "example", "widen", lambda f: (
+        extra_policy(f, A, "AWS::IAM::Policy", {"Roles": [{"Ref": "AccessRole"}]}, "dynamodb:DeleteTable", TABLE, "DropStr"),
+        a_resources(f)["ExtraPolicy"]["Properties"].update(PolicyDocument=json.dumps(a_resources(f)["ExtraPolicy"]["Properties"]["PolicyDocument"])),
+        "DropStr")[2]),
+    ("a-inline-policy-as-json-string", "example", "widen", lambda f: (
+        add(grants(f, A), {"Sid": "DropInline", "Effect": "Allow", "Action": "dynamodb:DeleteTable", "Resource": TABLE}),
+        role(f, A)["Policies"][0].update(PolicyDocument=json.dumps(literal(role(f, A)["Policies"][0]["PolicyDocument"]))), "DropInline")[2]),
+    ("a-inline-policy-as-json-string-same", "example", "harmless", lambda f: role(f, A)["Policies"][0].update(
+        PolicyDocument=json.dumps(literal(role(f, A)["Policies"][0]["PolicyDocument"])))),
+    ("a-trust-policy-variable-pin", "example", "widen", lambda f: rekey(the_trust(f, A), "aws:PrincipalArn", "ArnEquals", value="${aws:PrincipalArn}")),
+    ("a-trust-policy-variable-account", "example", "widen", lambda f: add(trust(f, A), allow({"AWS": "*"}, sid_="Var", Condition={
+        "StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}}))),
+    ("a-resource-policy-variable", "example", "widen", lambda f: edit(grant(f, A, "dynamodb:GetItem", "keystore-audit"),
+                                                                       Resource=[PREFIX + "${aws:PrincipalTag/table}"])),
+    ("write-only-policy-variable", "full", "widen", lambda f: edit(grant(f, FULL_A, "dynamodb:PutItem", "keystore.events"),
+                                                                    Condition={"StringEqualsIfExists": {"dynamodb:ReturnValues": "${dynamodb:ReturnValues}"}})),
+    ("template-transform-macro", "example", "widen", lambda f: (f["account-a"].update(Transform="RewriteEverything"), "Transform")[1]),
+    ("template-transform-in-properties", "example", "widen", lambda f: (role(f, A).update(
+        {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://bucket/more.yaml"}}}), "Fn::Transform")[1]),
+    ("sub-variable-shadows-pseudo", "kinds", "widen", lambda f: rekey(the_trust(f, "xacct-lambda"), "aws:SourceAccount", "StringEquals",
+                                                                       value={"Fn::Sub": ["${AWS::AccountId}", {"AWS::AccountId": "999999999999"}]})),
+    ("a-resource-any-partition", "example", "widen", lambda f: edit(grant(f, A, "kms:Decrypt"),
+                                                                     Resource=["arn:*:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"])),
+    ("custom-resource", "example", "widen", lambda f: (resource(f, A, "Hook", {"Type": "Custom::Grant", "Properties": {
+        "ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:grant"}}), "Hook")[1]),
+    ("nested-stack", "example", "widen", lambda f: (resource(f, A, "Nested", {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": "https://example.com/t.yaml"}}), "Nested")[1]),
+    ("a-trust-same-principal-again", "example", "harmless", lambda f: add(trust(f, A), allow({"AWS": f"{B}:role/xacct-instance"}, sid_="Again"))),
 ]
 
 

@@ -70,6 +70,8 @@ def resolve(node: Any, ctx: Context) -> Any:
             return _join(value, ctx)
         if key.startswith("Fn::"):
             raise UnresolvableError(f"{key} is not supported in policies checked offline")
+    if "Fn::Transform" in node:  # AWS::Include and macros replace the node they sit in, whatever else it holds
+        raise UnresolvableError("Fn::Transform is not supported in policies checked offline")
     return {k: resolve(v, ctx) for k, v in node.items()}
 
 

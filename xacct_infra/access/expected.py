@@ -12,6 +12,8 @@ the generator attaches it there (an ``existing-role`` consumer).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,6 +45,28 @@ def compare_file(actual: FileModel, expected: FileModel, *, where: str, partitio
         out.append(Finding(compare.ROLE_RULE, f"{where} {logical_id}", f"role {wanted[logical_id].name}, which the config "
                            "defines, is missing"))
     out += compare.compare_attachments(actual.attachments, expected.attachments)
+    out += policy_variables(actual)
+    return out
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def policy_variables(model: FileModel) -> list[Finding]:
+    """An Allow whose principal, resource or condition holds a policy variable (``${aws:PrincipalArn}``,
+    left after the intrinsics are resolved) matches whatever the request fills in: the generator
+    writes none, and the comparison cannot bound what one admits."""
+    out = []
+    for doc in model.policies:
+        body = doc.document.get("Statement", []) if isinstance(doc.document, Mapping) else []
+        for index, st in enumerate(body if isinstance(body, list) else [body]):
+            if not isinstance(st, Mapping) or st.get("Effect") != "Allow":
+                continue
+            found = sorted(set(_VARIABLE.findall(json.dumps(st))))
+            if found:
+                rule = compare.TRUST_RULE if doc.kind == "trust" else compare.POLICY_RULE
+                out.append(Finding(rule, doc.name, f"uses the policy variable {', '.join(found)}: IAM fills it in from each "
+                                                   "request, so what it admits is not bounded by the config", str(st.get("Sid") or f"Statement[{index}]")))
     return out
 
 

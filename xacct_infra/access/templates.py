@@ -7,6 +7,7 @@ resource is listed in :attr:`TemplateSet.unsupported` so a check never vouches f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -127,6 +128,8 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
     ctx = _context(resources, partition, account, region)
     unsupported = [f"{where} {lid} ({res.get('Type')})" for lid, res in sorted(resources.items())
                    if res.get("Type") not in _PRINCIPAL_TYPES | HARMLESS_TYPES]
+    if "Transform" in template:  # a macro or SAM rewrites the template: what deploys is not what is read here
+        unsupported.append(f"{where} Transform ({template['Transform']})")
 
     def props(logical_id: str) -> dict[str, Any]:
         raw = resources[logical_id].get("Properties", {})
@@ -151,7 +154,7 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
     for lid in by_type["AWS::IAM::ManagedPolicy"] + by_type["AWS::IAM::Policy"]:
         p, raw = props(lid), raw_props(lid)
         kind: Kind = "managed" if resources[lid]["Type"] == "AWS::IAM::ManagedPolicy" else "inline"
-        doc = PolicyDoc(side, kind, f"{where} {lid} ({kind} policy)", raw.get("PolicyDocument", {}), p.get("PolicyDocument", {}))
+        doc = PolicyDoc(side, kind, f"{where} {lid} ({kind} policy)", raw.get("PolicyDocument", {}), _document(p.get("PolicyDocument", {})))
         docs.append(doc)
         if kind == "managed":
             managed[ctx.refs[lid]] = doc
@@ -168,9 +171,9 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
     for lid in by_type["AWS::IAM::Role"]:
         p, raw = props(lid), raw_props(lid)
         trust = PolicyDoc(side, "trust", f"{where} {lid} trust policy", raw.get("AssumeRolePolicyDocument", {}),
-                          p.get("AssumeRolePolicyDocument", {}))
+                          _document(p.get("AssumeRolePolicyDocument", {})))
         identity = [PolicyDoc(side, "inline", f"{where} {lid} inline policy {item.get('PolicyName')}",
-                              raw_item.get("PolicyDocument", {}), item.get("PolicyDocument", {}))
+                              raw_item.get("PolicyDocument", {}), _document(item.get("PolicyDocument", {})))
                     for item, raw_item in zip(p.get("Policies", []), raw.get("Policies", []), strict=True)]
         docs += [trust, *identity]
         external = [str(arn) for arn in p.get("ManagedPolicyArns", []) if arn not in managed]
@@ -181,6 +184,16 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
                           tuple(external), p.get("PermissionsBoundary"), str(p.get("Path", "/")),
                           int(duration) if isinstance(duration, int | str) and str(duration).isdigit() else -1))
     return FileModel(tuple(roles), tuple(docs), {k: tuple(v) for k, v in outside.items()}, tuple(unsupported))
+
+
+def _document(value: Any) -> Any:
+    """A policy document; CloudFormation also takes one as a JSON string."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise UnresolvableError(f"a policy document is a string that is not JSON: {value[:40]!r}") from None
+    return value
 
 
 def _statement_at(properties: Any, ctx: Context) -> str:
