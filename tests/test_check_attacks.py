@@ -454,6 +454,28 @@ ATTACKS: list[Case] = [
     ("nested-stack", "example", "widen", lambda f: (resource(f, A, "Nested", {"Type": "AWS::CloudFormation::Stack", "Properties": {
         "TemplateURL": "https://example.com/t.yaml"}}), "Nested")[1]),
     ("a-trust-same-principal-again", "example", "harmless", lambda f: add(trust(f, A), allow({"AWS": f"{B}:role/xacct-instance"}, sid_="Again"))),
+    # ------------------------------------------------------------------ round 3
+    ("tags-and-description-from-a-parameter", "example", "harmless", lambda f: (
+        f["account-a"].setdefault("Parameters", {}).update(Env={"Type": "String", "Default": "prod"}),
+        role(f, A).update(Description=sub("keystore access (${Env})"), Tags=[{"Key": "env", "Value": {"Ref": "Env"}}]))),
+    ("policy-name-changed", "example", "harmless", lambda f: role(f, A)["Policies"][0].update(PolicyName="renamed")),
+    ("empty-managed-policy-list", "example", "harmless", lambda f: role(f, A).update(ManagedPolicyArns=[])),
+    ("lambda-source-arn-narrowing", "kinds", "harmless", lambda f: condition(the_trust(f, "xacct-lambda"), "ArnLike", "aws:SourceArn",
+                                                                              "arn:aws:lambda:us-east-1:202020202020:function:*")),
+    ("ecs-source-arn-stringlike-operator", "kinds", "harmless", lambda f: rekey(the_trust(f, "xacct-ecs-task"), "aws:SourceArn", "StringLike")),
+    ("legacy-roles-by-sub", "kinds", "harmless", lambda f: f["account-b-legacy"]["Resources"]["AssumeAccountAPolicy"]["Properties"].update(
+        Roles=[sub("legacy-app")])),
+    ("legacy-policy-renamed", "kinds", "harmless", lambda f: f["account-b-legacy"]["Resources"]["AssumeAccountAPolicy"]["Properties"].update(
+        ManagedPolicyName="legacy-app-renamed")),
+    ("legacy-second-policy", "kinds", "widen", lambda f: (f["account-b-legacy"]["Resources"].update(More=iam_policy(
+        "AWS::IAM::ManagedPolicy", {"Roles": ["legacy-app"]}, [{"Sid": "Data", "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE}])),
+        "statement Data")[1]),
+    ("legacy-inline-policy-too", "kinds", "widen", lambda f: (f["account-b-legacy"]["Resources"].update(More=iam_policy(
+        "AWS::IAM::Policy", {"Roles": ["legacy-app"]}, [{"Sid": "AnyRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}])),
+        "statement AnyRole")[1]),
+    ("extid-bypassed-by-literal-role", "full", "widen", lambda f: add(trust(f, FULL_A), allow({"AWS": f"{B}:role/hosts/app-host"}, sid_="NoExtId"))),
+    ("vpc-bypassed-by-literal-role", "kinds", "widen", lambda f: add(trust(f, A), allow({"AWS": f"{B}:role/xacct-instance"}, sid_="AnyVpc"))),
+    ("org-account-pattern-noop", "org", "harmless", lambda f: condition(the_trust(f, A), "StringLike", "aws:PrincipalAccount", "*")),
 ]
 
 

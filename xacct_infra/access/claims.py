@@ -10,7 +10,8 @@ PROVES: tuple[str, ...] = (
     # access/expected.py + access/compare.py
     "Every role, trust policy, permissions policy and policy attachment in the templates is no wider than what the "
     "generator writes for the config: the same principals (canonical ARNs), actions (case-insensitive) and conditions "
-    "(operator, key and values). Statements may be split, merged, reordered or renamed and explicit Denies added.",
+    "(operator, key and values). Statements may be split, merged, reordered or renamed and explicit Denies added. An "
+    "Allow holding a policy variable (${aws:...}), a Transform, or a value check cannot resolve is a finding.",
     # access/compare.py (compare_trust)
     "Trust policies admit no Federated, CanonicalUser or other service principal, use no NotPrincipal or NotAction, and "
     "allow no trust action the config does not use (sts:TagSession, sts:SetSourceIdentity, sts:AssumeRoleWithWebIdentity, "

@@ -21,6 +21,7 @@ from xacct_infra.intrinsics import Context, UnresolvableError, resolve
 
 Kind = Literal["trust", "inline", "managed"]
 HARMLESS_TYPES = frozenset({"AWS::IAM::InstanceProfile"})
+_INERT_PROPERTIES = frozenset({"Tags", "Description"})
 _PRINCIPAL_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"})
 
 
@@ -133,6 +134,8 @@ def read(side: Side, template: Mapping[str, Any], partition: str, account: str, 
 
     def props(logical_id: str) -> dict[str, Any]:
         raw = resources[logical_id].get("Properties", {})
+        if isinstance(raw, dict):  # a tag or description from a Parameter changes no access: not resolved
+            raw = {k: v for k, v in raw.items() if k not in _INERT_PROPERTIES}
         try:
             value = resolve(raw, ctx)
         except UnresolvableError as exc:  # say where: a check never passes on a value it did not see
