@@ -30,13 +30,15 @@ def instance_profile(cfg: config_mod.Config, b: config_mod.Consumer) -> str:
     return INSTANCE_PROFILE if len(cfg.consumers) == 1 else f"{INSTANCE_PROFILE}-{b.name}"
 
 
-def _prepare(cfg_path: str, workdir: Path | None = None) -> tuple[object, config_mod.Config, Path]:
+def _prepare(cfg_path: str, emulator: object = None) -> tuple[object, config_mod.Config, Path]:
+    """Start an emulator (or use ``emulator``, reset by the caller) and set it up for the config."""
     try:
         from xacct_infra import local as emu
     except ImportError as exc:  # pragma: no cover - moto missing
         raise UsageError(f"the local emulator needs moto: pip install 'xacct-infra[local]' ({exc})") from None
     cfg = config_mod.load(cfg_path)
-    emulator = emu.Emulator().start()
+    emulator = emulator or emu.Emulator().start()
+    assert isinstance(emulator, emu.Emulator)
     a = cfg.account_a
     emulator.add_profile(a.profile or "default", a.id, a.region)
     for b in cfg.consumers:
@@ -126,13 +128,8 @@ def _redacted(credentials_json: str) -> str:
 def serve(ctx: click.Context, *, config_path: str) -> None:
     """Start the emulator with the config's accounts and print the environment to use it; Ctrl-C stops it."""
     emulator, cfg, demo_cfg = _prepare(config_path)
-    for key, value in emulator.env().items():  # type: ignore[attr-defined]
-        click.echo(f"export {key}={shlex.quote(value)}")
-    click.echo(f"export XACCT_CONFIG={shlex.quote(str(demo_cfg))}")
-    consumers = ", ".join(f"{b.profile or 'default'} and {instance_profile(cfg, b)} (consumer {b.name}: admin and instance role)"
-                          for b in cfg.consumers)
-    click.echo(f"# profiles: {cfg.account_a.profile or 'default'} (Account A); {consumers}")
-    click.echo("# then: xacct-infra deploy --all --yes && xacct-infra audit   (audit reads what deploy made)")
+    for line in serve_lines(emulator, cfg, demo_cfg):
+        click.echo(line)
     click.echo("# serving; press Ctrl-C to stop", err=True)
     try:
         while True:
@@ -140,3 +137,15 @@ def serve(ctx: click.Context, *, config_path: str) -> None:
     except KeyboardInterrupt:
         emulator.stop()  # type: ignore[attr-defined]
         ctx.exit(int(ExitCode.OK))
+
+
+def serve_lines(emulator: object, cfg: config_mod.Config, demo_cfg: Path) -> list[str]:
+    """What `serve` prints on stdout: the environment that points every command at the emulator
+    (tests/test_readme.py runs the README's examples with exactly these lines)."""
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in emulator.env().items()]  # type: ignore[attr-defined]
+    lines.append(f"export XACCT_CONFIG={shlex.quote(str(demo_cfg))}")
+    consumers = ", ".join(f"{b.profile or 'default'} and {instance_profile(cfg, b)} (consumer {b.name}: admin and instance role)"
+                          for b in cfg.consumers)
+    lines.append(f"# profiles: {cfg.account_a.profile or 'default'} (Account A); {consumers}")
+    lines.append("# then: xacct-infra deploy --all --yes && xacct-infra audit   (audit reads what deploy made)")
+    return lines
