@@ -119,8 +119,9 @@ def test_plan_deletes_the_change_set_and_the_empty_review_stack(deployer, cfn) -
     assert result.outcome == "planned"
     assert "execute_change_set" not in cfn.names()
     assert cfn.change_sets == {}
-    assert cfn.call("delete_stack")["StackName"].endswith("fake-1") or "delete_stack" in cfn.names()
-    assert all(s.deleted for s in cfn.all_stacks)
+    review = cfn.all_stacks
+    assert len(review) == 1 and review[0].deleted, "the empty REVIEW_IN_PROGRESS stack the plan made is deleted"
+    assert cfn.call("delete_stack")["StackName"] == review[0].stack_id
 
 
 def test_plan_shows_replacement_and_iam_diff(deployer, cfn, reporter) -> None:
@@ -194,7 +195,7 @@ def test_ctrl_c_while_the_change_set_is_being_made_leaves_nothing_behind(deploye
         deployer.deploy(SPEC)
     assert err.value.exit_code == 130
     assert cfn.change_sets == {}
-    assert all(s.deleted for s in cfn.all_stacks), "the empty REVIEW_IN_PROGRESS stack is removed too"
+    assert cfn.all_stacks and all(s.deleted for s in cfn.all_stacks), "the empty REVIEW_IN_PROGRESS stack is removed too"
 
 
 def test_an_error_at_the_prompt_leaves_no_change_set(deployer, cfn) -> None:
@@ -351,3 +352,25 @@ def test_destroy_refuses_a_stack_without_our_ownership_tag(deployer, cfn) -> Non
     cfn.add_stack("xacct-account-a", "CREATE_COMPLETE", template=BODY, tags=[])
     with pytest.raises(StackUnusable, match="not created by xacct-infra"):
         deployer.destroy(SPEC)
+
+
+def test_a_change_set_of_several_pages_is_read_in_full_through_the_paginator(deployer, cfn, reporter) -> None:
+    cfn.page_size = 2  # DescribeChangeSet answers two changes per page, with a NextToken
+    cfn.change_set_changes = [{"ResourceChange": {"Action": "Add", "LogicalResourceId": f"Res{i}", "ResourceType": "AWS::IAM::Role",
+                                                  "Replacement": ""}} for i in range(5)]
+    assert len(deployer.deploy(SPEC, DeployOptions(plan_only=True)).changes) == 5
+    tokens = [kw["NextToken"] for name, kw in cfn.calls if name == "describe_change_set"]
+    assert tokens[:3] == [None, "2", "4"], "the first page while polling, then the rest through NextToken"
+    plan = next(line for line in reporter.lines if line.startswith("plan "))
+    assert all(f"'Res{i}'" in plan for i in range(5))
+
+
+def test_status_takes_the_newest_events_from_the_first_pages_only(deployer, cfn) -> None:
+    cfn.page_size = 2
+    stack = cfn.add_stack("xacct-account-a", "UPDATE_COMPLETE", template=BODY, tags=OWNED, protection=True)
+    for i in range(7):
+        cfn._event(stack, "UPDATE_COMPLETE", f"Res{i}")
+    report = deployer.status(SPEC, events=3)
+    assert [e["LogicalResourceId"] for e in report.events] == ["Res6", "Res5", "Res4"]
+    assert [kw["NextToken"] for name, kw in cfn.calls if name == "describe_stack_events"] == [None, "2"]
+    assert report.healthy and report.matches
