@@ -92,7 +92,7 @@ def deploy(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
                         timeout=timeout, output=output)
         return
     chosen = targets.select(cfg, a=a, b=b, all_=all_, profile=profile, region=region, endpoint_url=endpoint_url, consumers=consumer)
-    rendered = targets.bodies(cfg)
+    rendered = targets.bodies(cfg, chosen)
     specs = {t.label: t.spec(targets.body_for(t, rendered), termination_protection) for t in chosen}
     for spec in specs.values():  # what CloudFormation would refuse, refused before any change
         spec.check_size()

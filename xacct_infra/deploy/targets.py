@@ -69,8 +69,11 @@ def select(cfg: Config, *, a: bool, b: bool, all_: bool, profile: str | None = N
     return out
 
 
-def bodies(cfg: Config) -> dict[str, str]:
-    """Template body for Account A ("") and each consumer (by name), each distinct template rendered once."""
+def bodies(cfg: Config, chosen: list[StackTarget] | None = None) -> dict[str, str]:
+    """Template body for Account A ("") and each consumer (by name), each distinct template rendered once.
+    When ``chosen`` holds only Account A, only its template is rendered."""
+    if chosen is not None and all(t.key == "a" for t in chosen):
+        return {"": render.template_body(cfg, "a")}
     out: dict[str, str] = {}
     for item in render.render(cfg):
         for name in item.consumers if item.side == "b" else ("",):
