@@ -476,6 +476,17 @@ ATTACKS: list[Case] = [
     ("extid-bypassed-by-literal-role", "full", "widen", lambda f: add(trust(f, FULL_A), allow({"AWS": f"{B}:role/hosts/app-host"}, sid_="NoExtId"))),
     ("vpc-bypassed-by-literal-role", "kinds", "widen", lambda f: add(trust(f, A), allow({"AWS": f"{B}:role/xacct-instance"}, sid_="AnyVpc"))),
     ("org-account-pattern-noop", "org", "harmless", lambda f: condition(the_trust(f, A), "StringLike", "aws:PrincipalAccount", "*")),
+    ("mrk-any-region", "full", "widen", lambda f: (st := grant(f, FULL_A, "kms:Encrypt", "mrk-"), st.update(Resource=[
+        "arn:aws:kms:*:111111111111:key/mrk-0123456789abcdef0123456789abcdef"]), sid(st))[2]),
+    ("bool-as-json-true", "example", "harmless", lambda f: condition(the_trust(f, A), "Bool", "aws:SecureTransport", True)),
+    ("empty-action-list-statement", "example", "harmless", lambda f: add(grants(f, A), {"Sid": "Nothing", "Effect": "Allow", "Action": [],
+                                                                                        "Resource": TABLE})),
+    ("a-trust-source-account-binds-nothing", "example", "widen", lambda f: rekey(the_trust(f, A), "aws:PrincipalArn", "StringLike", value="*",
+                                                                                  new_key="aws:SourceAccount")),
+    ("a-trust-if-exists-with-null-guard", "example", "harmless", lambda f: (st := the_trust(f, A), rekey(st, "aws:PrincipalArn", "ArnEqualsIfExists"),
+                                                                             condition(st, "Null", "aws:PrincipalArn", "false"))),
+    ("extid-if-exists-with-null-guard", "full", "harmless", lambda f: (st := the_trust(f, FULL_A), rekey(st, "sts:ExternalId", "StringEqualsIfExists"),
+                                                                        condition(st, "Null", "sts:ExternalId", "false"))),
 ]
 
 
@@ -517,12 +528,27 @@ def test_ids_are_unique() -> None:
     assert len({c[0] for c in ATTACKS}) == len(ATTACKS)
 
 
-@pytest.mark.parametrize("case", ["a-fn-if-in-action", "a-trust-null-instead-of-arn"])
+PATHS = {"example": ROOT / "xacct.toml", "kinds": GOLDEN / "kinds" / "xacct.toml", "full": GOLDEN / "full" / "xacct.toml"}
+
+
+@pytest.mark.parametrize("case", ["a-fn-if-in-action", "a-trust-null-instead-of-arn", "eks-namespace-like", "legacy-second-role",
+                                  "a-trust-as-json-string", "extid-for-all-values", "vpc-host-in-consumer-list"])
 def test_the_cli_exits_1_naming_the_statement(run, tmp_path: Path, case: str) -> None:
-    name, _, change = next((c[1], c[2], c[3]) for c in ATTACKS if c[0] == case)
+    name, change = next((c[1], c[3]) for c in ATTACKS if c[0] == case)
     files, named = mutated(name, change)
     for stem, doc in files.items():
         (tmp_path / f"{stem}.yaml").write_text(yaml.safe_dump(doc))
-    result = run("check", "--config", str(ROOT / "xacct.toml"), "--template-dir", str(tmp_path))
+    result = run("check", "--config", str(PATHS[name]), "--template-dir", str(tmp_path))
     assert result.exit_code == 1, result.output
     assert str(named) in result.output, result.output
+
+
+@pytest.mark.parametrize("case", ["org-principal-star-string", "tags-and-description-from-a-parameter", "legacy-roles-by-sub"])
+def test_the_cli_exits_0_on_a_harmless_edit(run, tmp_path: Path, case: str) -> None:
+    name, change = next((c[1], c[3]) for c in ATTACKS if c[0] == case)
+    files, _ = mutated(name, change)
+    for stem, doc in files.items():
+        (tmp_path / f"{stem}.yaml").write_text(yaml.safe_dump(doc))
+    path = PATHS.get(name, GOLDEN / name / "xacct.toml")
+    result = run("check", "--config", str(path), "--template-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
