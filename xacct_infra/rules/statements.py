@@ -112,8 +112,12 @@ def _narrowed(st: StatementAt) -> bool:
     condition = st.body.get("Condition", {})
     if not isinstance(condition, dict):
         return False
-    # Not IfExists, not ForAllValues: both are met when the key is absent.
-    return any(operator in _NARROWING_OPERATORS and isinstance(keys, dict) and any(k.lower() in _PRINCIPAL_KEYS for k in keys)
+    # Not IfExists, not ForAllValues: both are met when the key is absent (IfExists only with "Null <key> false" beside it).
+    required = {k.lower() for k, v in (condition.get("Null") or {}).items() if str(v).lower() == "false"} \
+        if isinstance(condition.get("Null"), dict) else set()
+    return any((operator in _NARROWING_OPERATORS or (operator.removesuffix("IfExists") in _NARROWING_OPERATORS and
+                                                      any(k.lower() in required for k in keys)))
+               and isinstance(keys, dict) and any(k.lower() in _PRINCIPAL_KEYS for k in keys)
                for operator, keys in condition.items())
 
 
