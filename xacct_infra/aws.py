@@ -117,6 +117,7 @@ def client(sess: boto3.Session, service: str, target: Target, *, retry_mode: str
 def translate_errors(target: Target) -> Iterator[None]:
     """Turn botocore's credential and connection failures into one-line errors (exit 2)."""
     import botocore.exceptions as bex
+    import botocore.parsers
 
     try:
         yield
@@ -131,6 +132,14 @@ def translate_errors(target: Target) -> Iterator[None]:
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint_url or "the AWS endpoint"
         raise EndpointError(f"cannot reach {endpoint} (region {target.region}): {type(exc).__name__}; "
                             "check network, --endpoint-url / AWS_ENDPOINT_URL and --region") from None
+    except bex.SSLError as exc:
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint_url or "the AWS endpoint"
+        raise EndpointError(f"TLS with {endpoint} failed ({str(exc.kwargs.get('error', exc))[:120]}); check --endpoint-url / "
+                            "AWS_ENDPOINT_URL (http:// for a local emulator) and AWS_CA_BUNDLE") from None
+    except botocore.parsers.ResponseParserError:
+        endpoint = target.endpoint_url or "the AWS endpoint"
+        raise EndpointError(f"{endpoint} answered with something that is not an AWS API response (an HTML page?); "
+                            "check --endpoint-url / AWS_ENDPOINT_URL") from None
     except bex.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in EXPIRED_CODES:
@@ -138,6 +147,9 @@ def translate_errors(target: Target) -> Iterator[None]:
         if code in REJECTED_CODES:
             raise CredentialsError(f"the AWS credentials from {target.describe()} were rejected ({code}); "
                                    "check the access key, secret and session token") from None
+        if code.isdigit() and not is_unsupported(exc):  # an HTTP status and no AWS error: a proxy or web page answered
+            raise EndpointError(f"{target.endpoint_url or 'the AWS endpoint'} answered HTTP {code} without an AWS error "
+                                "(not an AWS API endpoint?); check --endpoint-url / AWS_ENDPOINT_URL") from None
         raise
 
 
