@@ -80,7 +80,7 @@ def test_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(render.OutputError, match="No space left on device"):
         render.write(tmp_path, render.render(config.load(ROOT / "xacct.toml")))
     assert (tmp_path / "account-a.yaml").read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["account-a.yaml"]

@@ -11,11 +11,18 @@ PARTITION_PATTERN = "(?:" + "|".join(re.escape(p) for p in PARTITIONS) + ")"
 # A well-formed KMS key id no config names: what `verify` and `check` probe as "a key not in the config".
 PROBE_KEY_ID = "00000000-0000-4000-8000-000000000000"
 
-_KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}")
-_KEY_ARN = re.compile(rf"arn:(?P<partition>{PARTITION_PATTERN}):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):key/(?P<id>.+)")
+_KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}", re.ASCII)
+_KEY_ARN = re.compile(rf"arn:(?P<partition>{PARTITION_PATTERN}):kms:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{{12}}):key/(?P<id>.+)",
+                      re.ASCII | re.DOTALL)
 
 
 def partition_for_region(region: str) -> str:
+    """The partition of ``region``: as botocore's data says, else by its prefix."""
+    from xacct_infra.regions import partition_of
+
+    known = partition_of(region)
+    if known:
+        return known
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):
@@ -74,21 +81,28 @@ def parse_key(value: str, *, account_id: str, default_region: str) -> tuple[str,
     Raises ValueError with a user-facing reason. Aliases are refused: IAM policies cannot
     use alias ARNs as a Resource, they need the key ARN.
     """
+    from xacct_infra.inputs import quote
+
     if value.startswith("alias/") or ":alias/" in value:
-        raise ValueError(f"{value!r} is an alias; IAM policies need the key id or key ARN "
-                         "(find it with: aws kms describe-key --key-id " + value.split(":")[-1] + ")")
+        alias = value.split(":")[-1]
+        raise ValueError(f"{quote(value)} is an alias; IAM policies need the key id or key ARN "
+                         + (f"(find it with: aws kms describe-key --key-id {alias})" if len(alias) <= 256 and alias.isprintable()
+                            and alias.isascii() else ""))
     match = _KEY_ARN.fullmatch(value)
     if match:
         if match["account"] != account_id:
             raise ValueError(f"key ARN is in account {match['account']}, not account_a.id {account_id}; "
                              "only keys owned by account_a can be granted")
         if not _KEY_ID.fullmatch(match["id"]):
-            raise ValueError(f"{match['id']!r} is not a KMS key id (a UUID or mrk-<32 hex>)")
+            raise ValueError(f"{quote(match['id'])} is not a KMS key id (a UUID or mrk-<32 hex>)")
+        if partition_for_region(match["region"]) != match["partition"]:
+            raise ValueError(f"key ARN is in partition {match['partition']}, but its region {quote(match['region'])} is in "
+                             f"{partition_for_region(match['region'])}")
         return match["id"], match["region"]
     if value.startswith("arn:"):
-        raise ValueError(f"{value!r} is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID or a key id")
+        raise ValueError(f"{quote(value)} is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID or a key id")
     if not _KEY_ID.fullmatch(value):
-        raise ValueError(f"{value!r} is not a KMS key id; allowed: a key id (UUID or mrk-...) or a key ARN")
+        raise ValueError(f"{quote(value)} is not a KMS key id; allowed: a key id (UUID or mrk-...) or a key ARN")
     return value, default_region
 
 

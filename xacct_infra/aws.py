@@ -128,6 +128,11 @@ def translate_errors(target: Target) -> Iterator[None]:
                                "configure a profile (--profile), environment variables or an instance role") from None
     except bex.ProfileNotFound as exc:
         raise _profile_not_found(exc.kwargs.get("profile") or target.profile) from None
+    except bex.CredentialRetrievalError as exc:  # e.g. a credential_process that failed: its own one line, not botocore's wrapper
+        said = str(exc.kwargs.get("error_msg") or exc).strip().splitlines()
+        reason = (said[-1] if said else "").removeprefix("xacct-infra: error: ")[:600]
+        raise CredentialsError(f"the credentials of {target.describe()} could not be obtained "
+                               f"({exc.kwargs.get('provider', 'provider')}): {reason}") from None
     except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as exc:
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint_url or "the AWS endpoint"
         raise EndpointError(f"cannot reach {endpoint} (region {target.region}): {type(exc).__name__}; "

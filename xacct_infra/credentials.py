@@ -10,6 +10,7 @@ The STS client is passed in (tests use the emulator or a Stubber); nothing here 
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import logging
@@ -17,12 +18,12 @@ import os
 import re
 import shlex
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, NoReturn
 
-from xacct_infra import aws
+from xacct_infra import aws, inputs
 from xacct_infra.config import AccountA, ConsumerView
 from xacct_infra.errors import ExitCode, UsageError, XacctError
 
@@ -80,6 +81,48 @@ class TemporaryCredentials:
 
 # --------------------------------------------------------------------------- checks before any call
 
+# Set, for the child processes botocore starts, while this process resolves a profile's credentials:
+# the profiles being resolved, outermost first (JSON). A credential_process that runs xacct-infra for
+# a profile already in it would run itself again, and again (one process a few hundred ms, without end).
+RESOLVING_VAR = "XACCT_INFRA_RESOLVING_PROFILES"
+
+
+class CredentialLoopError(UsageError):
+    """A profile's credential_process is xacct-infra asking for that same profile (exit 2)."""
+
+
+@contextlib.contextmanager
+def resolving(profile: str | None, environ: MutableMapping[str, str] | None = None) -> Iterator[str]:
+    """While the block resolves ``profile``'s credentials, child processes (a credential_process)
+    see it in ``XACCT_INFRA_RESOLVING_PROFILES``; a profile already there is refused at once.
+
+    The profile is the one botocore will use: ``--profile``, else ``AWS_PROFILE``, else
+    ``AWS_DEFAULT_PROFILE``, else ``default``. The variable is restored afterwards.
+    """
+    env = os.environ if environ is None else environ
+    name = profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+    try:
+        chain = [str(p) for p in json.loads(env.get(RESOLVING_VAR) or "[]")]
+    except (ValueError, TypeError):
+        chain = []
+    if name in chain:
+        raise CredentialLoopError(
+            f"AWS profile {inputs.quote(name)} gets its credentials by running xacct-infra, which was asked for that same "
+            f"profile's credentials{' (through ' + ' > '.join(chain) + ')' if len(chain) > 1 else ''}: it would run itself "
+            f"without end. In that profile, start from Account B's own credentials: credential_process = xacct-infra "
+            f"credentials --format process --profile SOURCE (SOURCE: another profile, not {inputs.quote(name)}; see README "
+            "\"credential_process\")")
+    before = env.get(RESOLVING_VAR)
+    env[RESOLVING_VAR] = json.dumps([*chain, name])
+    try:
+        yield name
+    finally:
+        if before is None:
+            env.pop(RESOLVING_VAR, None)
+        else:
+            env[RESOLVING_VAR] = before
+
+
 
 def check_duration(seconds: int, account_a: AccountA) -> int:
     if not MIN_DURATION <= seconds <= MAX_DURATION:
@@ -133,10 +176,38 @@ def assume(sts: Any, view: ConsumerView, *, duration: int, session_name: str) ->
         if exc.response.get("Error", {}).get("Code") in aws.EXPIRED_CODES | aws.REJECTED_CODES:
             raise  # about the caller's own credentials: aws.translate_errors explains those
         raise explain_assume_error(exc, view, duration) from None
-    creds = response["Credentials"]
-    return TemporaryCredentials(access_key_id=creds["AccessKeyId"], secret_access_key=creds["SecretAccessKey"],
-                                session_token=creds["SessionToken"], expiration=creds["Expiration"],
-                                assumed_role_arn=response["AssumedRoleUser"]["Arn"], region=account_a.region)
+    return _checked(response, account_a.region)
+
+
+# What AWS's credentials are made of: printable ASCII without spaces or brackets. Anything else (a
+# newline, "[", a control character) can only come from a broken or hostile endpoint, and would let it
+# add a line or a section to `--format ini`, or write escape sequences to a terminal: refused, never printed.
+_CREDENTIAL_TEXT = re.compile(r"[!-Z\\^-~]{1,16384}", re.ASCII)
+_ASSUMED_ROLE_ARN = re.compile(r"arn:[a-z-]{3,16}:sts::[0-9]{12}:assumed-role/[\w+=,.@/-]{1,1024}", re.ASCII)
+
+
+class BadCredentialsResponse(aws.CredentialsError):
+    """AssumeRole answered with something that is not a set of credentials (exit 2)."""
+
+
+def _checked(response: Any, region: str) -> TemporaryCredentials:
+    """The credentials of an AssumeRole response, each field checked before anything uses it."""
+    creds = response.get("Credentials") if isinstance(response, dict) else None
+    user = response.get("AssumedRoleUser") if isinstance(response, dict) else None
+    fields = {name: (creds or {}).get(name) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
+    fields["AssumedRoleUser.Arn"] = (user or {}).get("Arn") if isinstance(user, dict) else None
+    for name, value in fields.items():
+        pattern = _ASSUMED_ROLE_ARN if name == "AssumedRoleUser.Arn" else _CREDENTIAL_TEXT
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            why = "no value" if not value else "characters no credential has (only printable ASCII without spaces or brackets)"
+            raise BadCredentialsResponse(f"the endpoint's AssumeRole answer has {why} in {name}; refusing to print or use "
+                                         "it: check --endpoint-url / AWS_ENDPOINT_URL")
+    expiration = (creds or {}).get("Expiration")
+    if not isinstance(expiration, datetime):
+        raise BadCredentialsResponse("the endpoint's AssumeRole answer has no valid Expiration; check --endpoint-url / AWS_ENDPOINT_URL")
+    return TemporaryCredentials(access_key_id=fields["AccessKeyId"], secret_access_key=fields["SecretAccessKey"],  # type: ignore[arg-type]
+                                session_token=fields["SessionToken"], expiration=expiration,  # type: ignore[arg-type]
+                                assumed_role_arn=fields["AssumedRoleUser.Arn"], region=region)  # type: ignore[arg-type]
 
 
 def explain_assume_error(exc: Any, view: ConsumerView, duration: int) -> XacctError:
@@ -222,6 +293,9 @@ def format_json(creds: TemporaryCredentials) -> str:
 
 
 def format_ini(creds: TemporaryCredentials, name: str) -> str:
+    values = (name, creds.assumed_role_arn, creds.access_key_id, creds.secret_access_key, creds.session_token, creds.region)
+    if any(inputs.has_control(v) or "[" in v or "]" in v for v in values):  # assume() refuses these; never write one anyway
+        raise UsageError("refusing to write an ini profile: a value holds a control character or a bracket")
     return (f"# {creds.assumed_role_arn}; expires {creds.expiration_rfc3339} and is not refreshed\n"
             f"[{name}]\n"
             f"aws_access_key_id = {creds.access_key_id}\n"
@@ -235,7 +309,7 @@ def format_ini(creds: TemporaryCredentials, name: str) -> str:
 
 def child_env(creds: TemporaryCredentials, base: Mapping[str, str]) -> dict[str, str]:
     """``base`` without anything that could outrank the credentials, plus the credentials."""
-    env = {k: v for k, v in base.items() if k not in STALE_VARS and k not in ENV_VARS}
+    env = {k: v for k, v in base.items() if k not in STALE_VARS and k not in ENV_VARS and k != RESOLVING_VAR}
     env.update(env_values(creds))
     return env
 

@@ -21,14 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from xacct_infra import kinds
+from xacct_infra import inputs, kinds
 from xacct_infra.config import ConsumerView
 from xacct_infra.errors import UsageError
 from xacct_infra.files import atomic_write
 
 DEFAULT_NAME = "xacct-account-a"
 CREDENTIAL_SOURCES = kinds.CREDENTIAL_SOURCES
-PROFILE_NAME = re.compile(r"[^\s\[\]#;]{1,128}")
+PROFILE_NAME = inputs.PROFILE_NAME  # printable ASCII without spaces, brackets, # or ;
 _HEADER = re.compile(r"\s*\[([^\]]*)\]\s*(?:[#;].*)?")
 _SETTING = re.compile(r"([^\s=:#;][^=:]*?)\s*[=:]\s*(.*?)\s*")
 
@@ -69,7 +69,8 @@ def settings(view: ConsumerView, *, duration: int, session_name: str, credential
 
 def check_name(name: str) -> str:
     if not PROFILE_NAME.fullmatch(name):
-        raise UsageError(f"--name {name!r} is not a usable profile name; use 1..128 characters without spaces, brackets, # or ;")
+        raise UsageError(f"--name {inputs.quote(name)} is not a usable profile name; use 1..128 printable ASCII characters "
+                         "without spaces, brackets, # or ;")
     return name
 
 

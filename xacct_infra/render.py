@@ -12,7 +12,8 @@ from typing import Literal
 
 from xacct_infra import limits
 from xacct_infra.config import Config, Consumer, Side
-from xacct_infra.files import atomic_write
+from xacct_infra.errors import UsageError
+from xacct_infra.files import write_all
 from xacct_infra.stacks import AccountATemplate, ConsumerTemplate
 from xacct_infra.stacks.inputs import digest
 
@@ -77,7 +78,7 @@ def stale(out_dir: Path, rendered: list[Rendered]) -> list[str]:
         path = out_dir / item.filename
         try:
             current = path.read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError):
+        except (OSError, UnicodeDecodeError):  # missing, a directory, unreadable, not text: it differs
             current = None
         if current != item.body:
             differing.append(str(path))
@@ -85,23 +86,49 @@ def stale(out_dir: Path, rendered: list[Rendered]) -> list[str]:
 
 
 def write(out_dir: Path, rendered: list[Rendered]) -> list[str]:
-    """Write every file atomically; files whose content is unchanged are not touched.
+    """Write every file that differs, all or nothing; files whose content is unchanged are not touched.
 
-    Everything is rendered before the first write, so a config error writes nothing. Each
-    file is written to a temporary sibling, flushed to disk, then renamed over the target:
-    a crash leaves either the old file or the new one, never a half-written file.
+    Everything is rendered before the first write, so a config error writes nothing; the
+    output directory is checked before anything is created (:func:`check_out_dir`); and the
+    files are staged and renamed together (:func:`files.write_all`), so a failure part way
+    (no space, read-only) leaves the directory as it was, never a half-written set.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in stale(out_dir, rendered):
-        item = next((r for r in rendered if str(out_dir / r.filename) == name), None)
-        if item is None:  # an orphan: removed after the new files are in place (below)
-            continue
-        atomic_write(out_dir / item.filename, item.body)
-        written.append(name)
-    for path in orphans(out_dir, rendered):
-        path.unlink()
-        written.append(str(path))
-    return written
+    check_out_dir(out_dir, rendered)
+    changed = stale(out_dir, rendered)
+    todo = {r.filename: r.body for r in rendered if str(out_dir / r.filename) in changed}
+    try:
+        if todo or not out_dir.is_dir():
+            write_all(out_dir, todo)
+        gone = orphans(out_dir, rendered)  # removed once the new files are in place
+        for path in gone:
+            path.unlink()
+    except OSError as exc:
+        raise OutputError(f"--out {_shown(out_dir)}: cannot write the templates: {exc.strerror or exc}") from None
+    return [str(out_dir / name) for name in todo] + [str(p) for p in gone]
 
 
+class OutputError(UsageError):
+    """The output directory cannot hold the templates (exit 2, nothing written)."""
+
+
+def _shown(path: Path) -> str:
+    from xacct_infra.inputs import quote
+
+    text = str(path)
+    return text if text.isprintable() and len(text) <= 200 else quote(text, 200)
+
+
+def check_out_dir(out_dir: Path, rendered: list[Rendered]) -> None:
+    """Refuse, before anything is written, an output that cannot be a directory of templates:
+    ``--out FILE``, ``--out FILE/sub``, a template name taken by a directory."""
+    probe = out_dir
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        where = "is a file" if probe == out_dir else f"is inside {_shown(probe)}, which is a file"
+        raise OutputError(f"--out {_shown(out_dir)} {where}; allowed: a directory (created if missing)")
+    if probe.is_symlink() and not probe.exists():
+        raise OutputError(f"--out {_shown(out_dir)}: {_shown(probe)} is a dangling symbolic link; allowed: a directory")
+    for item in rendered:
+        if (out_dir / item.filename).is_dir():
+            raise OutputError(f"--out {_shown(out_dir)}: {item.filename} is a directory; remove it or choose another --out")

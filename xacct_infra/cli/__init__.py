@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -55,27 +56,59 @@ class _Group(click.Group):
         # Global options (--debug, --color, --config) work after the command name too.
         return add_global_options(command) if isinstance(command, click.Command) else None
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Click's own usage errors (an unknown option, a bad choice) as one line too, exit 2."""
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # no command at all: the help, as click shows it
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "xacct-infra"
+            click.echo(f"xacct-infra: error: {_one_line(exc.format_message())} (see: {command} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"xacct-infra: error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C or end of input at a prompt
+            click.echo("xacct-infra: interrupted", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except XacctError as exc:
-            if ctx.meta.get("xacct.debug"):
-                raise
-            click.echo(f"xacct-infra: error: {exc}", err=True)
-            ctx.exit(int(exc.exit_code))
+            _fail(ctx, f"error: {exc}", exc.exit_code)
         except click.exceptions.Exit:
             raise
         except Exception as exc:
             # AWS errors we did not anticipate still get one line, not a traceback.
-            if ctx.meta.get("xacct.debug") or not type(exc).__module__.startswith("botocore"):
+            if not type(exc).__module__.startswith("botocore"):
                 raise
-            click.echo(f"xacct-infra: error: AWS: {exc} (rerun with --debug for details)", err=True)
-            ctx.exit(int(ExitCode.FAILED))
+            _fail(ctx, f"error: AWS: {exc} (rerun with --debug for details)", ExitCode.FAILED)
         except KeyboardInterrupt:
-            if ctx.meta.get("xacct.debug"):
-                raise
-            click.echo("xacct-infra: interrupted", err=True)
-            ctx.exit(int(ExitCode.INTERRUPTED))
+            _fail(ctx, "interrupted", ExitCode.INTERRUPTED)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    """One line on stderr and the documented exit code. ``--debug`` adds the traceback before
+    the line; it never changes the code (a script must not see 1 where it tests for 2)."""
+    if ctx.meta.get("xacct.debug"):
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    click.echo(f"xacct-infra: {_one_line(message)}", err=True)
+    ctx.exit(int(code))
+
+
+def _one_line(message: str, limit: int = 1000) -> str:
+    """Whatever a message holds (an HTML error page, a newline from an endpoint), it prints as one line."""
+    import re
+
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", message).strip()
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import complete_consumers, complete_profiles, config_option, output_option
+from xacct_infra.cli.options import check_region, complete_consumers, complete_profiles, config_option, endpoint_option, output_option
 from xacct_infra.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ STATUS = {"missing": "MISSING", "not-working": "BLOCKED", "beyond-config": "BEYO
               help="Audit only this consumer (repeatable; default: all).")
 @click.option("--profile", metavar="NAME", shell_complete=complete_profiles,
               help="AWS profile for every account read (default: each side's profile in the config).")
-@click.option("--region", metavar="REGION", help="Override every side's region (keys keep their own).")
-@click.option("--endpoint-url", metavar="URL", help="AWS endpoint (default: AWS_ENDPOINT_URL, else AWS).")
+@click.option("--region", metavar="REGION", callback=check_region, help="Override every side's region (keys keep their own).")
+@endpoint_option
 @output_option()
 @click.option("--explain", is_flag=True, help="Also print every allowed cell of the live access matrix and the statements that allow it.")
 @click.option("--scp", "scps", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",

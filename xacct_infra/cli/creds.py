@@ -17,12 +17,12 @@ import click
 
 from xacct_infra import aws, credentials, profiles, verify
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option, consumer_option, output_option
+from xacct_infra.cli.options import config_option, consumer_option, endpoint_option, output_option
 from xacct_infra.errors import ExitCode, UsageError
 
 
 def caller_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--endpoint-url", metavar="URL", help="Override the AWS endpoint (env: AWS_ENDPOINT_URL).")(f)
+    f = endpoint_option(f)
     f = click.option("--profile", metavar="NAME",
                      help="Account B credentials to assume the role with (default: AWS_PROFILE, then the default chain, "
                           "e.g. the instance role).")(f)
@@ -43,14 +43,15 @@ def _session_name(name: str | None) -> str:
 
 def _obtain(config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, duration: int,
             session_name: str | None) -> credentials.TemporaryCredentials:
-    view = config_mod.load(config_path).view(consumer)
-    a = view.owner
-    credentials.check_duration(duration, a)
-    name = _session_name(session_name)
-    target = aws.Target(region=a.region, profile=profile, endpoint_url=endpoint_url)
-    sess = aws.session(target)
-    with aws.translate_errors(target):
-        return credentials.assume(aws.client(sess, "sts", target), view, duration=duration, session_name=name)
+    with credentials.resolving(profile):  # first: a credential_process loop is refused before anything else
+        view = config_mod.load(config_path).view(consumer)
+        a = view.owner
+        credentials.check_duration(duration, a)
+        name = _session_name(session_name)
+        target = aws.Target(region=a.region, profile=profile, endpoint_url=endpoint_url)
+        sess = aws.session(target)
+        with aws.translate_errors(target):
+            return credentials.assume(aws.client(sess, "sts", target), view, duration=duration, session_name=name)
 
 
 @click.command("credentials")
@@ -172,7 +173,7 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
 
         return get
 
-    with aws.translate_errors(target):
+    with credentials.resolving(profile), aws.translate_errors(target):
         verifier = verify.Verifier(view, aws.client(sess, "sts", target), clients_for,
                                    on_progress=lambda message: click.echo(message, err=True))
         rows = verifier.run(opts)

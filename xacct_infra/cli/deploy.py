@@ -11,7 +11,7 @@ import click
 
 from xacct_infra import aws
 from xacct_infra import config as config_mod
-from xacct_infra.cli.options import config_option, output_option
+from xacct_infra.cli.options import config_option, endpoint_option, output_option, region_option
 from xacct_infra.cli.progress import LineReporter, clock_for, reporter_for
 from xacct_infra.deploy import fleet, targets
 from xacct_infra.deploy.deployer import DeployOptions
@@ -33,8 +33,8 @@ def is_interactive(stdin: IO[Any] | None = None, stderr: IO[Any] | None = None) 
 
 
 def aws_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--endpoint-url", metavar="URL", help="Override the AWS endpoint (env: AWS_ENDPOINT_URL).")(f)
-    f = click.option("--region", metavar="REGION", help="Override the config's region for this side.")(f)
+    f = endpoint_option(f)
+    f = region_option(f)
     f = click.option("--profile", metavar="NAME", help="AWS profile (default: the side's profile in the config, then AWS_PROFILE).")(f)
     return f
 

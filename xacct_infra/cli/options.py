@@ -186,3 +186,33 @@ config_option = click.option(
 consumer_option = click.option(
     "--consumer", metavar="NAME", envvar="XACCT_CONSUMER", shell_complete=complete_consumers,
     help="Which [[account_b]] consumer (name or account id); needed when the config has several (env: XACCT_CONSUMER).")
+
+
+# ------------------------------------------------------------------ AWS endpoint and region flags
+
+def _check_endpoint(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    """``--endpoint-url``, or when it is not given ``AWS_ENDPOINT_URL[_<SERVICE>]``: one line, exit 2,
+    before any AWS call (botocore would raise a bare ValueError, or silently ignore an empty one)."""
+    from xacct_infra import inputs
+
+    return inputs.check_endpoint(value)
+
+
+def check_region(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    from xacct_infra import inputs, regions
+    from xacct_infra.errors import UsageError
+
+    if value is None:
+        return None
+    problem = regions.region_problem(value) if value.isascii() and value.isprintable() else "is not a region name"
+    if problem:
+        raise UsageError(f"--region {inputs.quote(value)} {problem}; allowed: an AWS region name such as us-east-1 "
+                         f"(partition {', '.join(regions.SUPPORTED)})")
+    return value
+
+
+endpoint_option = click.option(
+    "--endpoint-url", metavar="URL", callback=_check_endpoint,
+    help="Override the AWS endpoint, an http(s):// URL (env: AWS_ENDPOINT_URL).")
+
+region_option = click.option("--region", metavar="REGION", callback=check_region, help="Override the config's region for this side.")

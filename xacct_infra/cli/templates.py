@@ -13,7 +13,7 @@ from xacct_infra.errors import ExitCode
 @click.command()
 @config_option
 @click.option("--out", "out_dir", default="templates", show_default=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path), help="Directory for account-a/account-b templates.")
+              type=click.Path(path_type=Path), help="Directory for account-a/account-b templates.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if DIR differs from what would be generated.")
 @click.pass_context
@@ -21,6 +21,7 @@ def templates(ctx: click.Context, *, config_path: str, out_dir: Path, fmt: rende
     """Generate the Account A and Account B CloudFormation templates from the config."""
     cfg = config_mod.load(config_path)
     rendered = render.render(cfg, fmt)
+    render.check_out_dir(out_dir, rendered)
     if check:
         differing = render.stale(out_dir, rendered)
         for name in differing:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from xacct_infra import arns, kinds
+from xacct_infra.inputs import quote
 
 if TYPE_CHECKING:
     from xacct_infra.config.validate import _Validator
@@ -24,7 +25,7 @@ _ONLY: dict[str, tuple[str, ...]] = {
 }
 MAX_VPC_IDS = 50
 _VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
-_ROLE_ARN = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role"
+_ROLE_ARN = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[0-9]{12}):role"
                        r"(?P<path>/(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})", re.ASCII)
 _CLUSTER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,99}", re.ASCII)  # EKS cluster names
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", re.ASCII)  # Kubernetes DNS-1123 label
@@ -34,7 +35,7 @@ _SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", re.ASCII)
 def kind_of(v: _Validator, section: Mapping[str, Any], key: str) -> str:
     value = section.get("kind", kinds.DEFAULT_KIND)
     if not isinstance(value, str) or value not in kinds.KINDS:
-        shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+        shown = quote(value) if isinstance(value, str) else f"a {type(value).__name__}"
         raise v.fail(f"{key}.kind", f"{shown} is not a consumer kind; allowed: {' | '.join(kinds.KIND_NAMES)}")
     return value
 
@@ -82,7 +83,7 @@ def _existing_role(v: _Validator, section: Mapping[str, Any], key: str, common: 
         raise v.fail(where, f"must be a string, got a {type(value).__name__}")
     match = _ROLE_ARN.fullmatch(value)
     if not match:
-        raise v.fail(where, f"{value!r} is not an IAM role ARN; allowed: arn:<partition>:iam::<12 digits>:role/<path/>name")
+        raise v.fail(where, f"{quote(value)} is not an IAM role ARN; allowed: arn:<partition>:iam::<12 digits>:role/<path/>name")
     if match["account"] != common["id"]:
         raise v.fail(where, f"is in account {match['account']}, not this consumer's id {common['id']}; "
                      "a consumer's existing role must be in its own account")
@@ -99,7 +100,7 @@ def _credential_source(v: _Validator, section: Mapping[str, Any], key: str) -> s
         return None
     value = section["credential_source"]
     if not isinstance(value, str) or value not in kinds.CREDENTIAL_SOURCES:
-        shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+        shown = quote(value) if isinstance(value, str) else f"a {type(value).__name__}"
         raise v.fail(f"{key}.credential_source", f"{shown} is not a credential source; allowed: {' | '.join(kinds.CREDENTIAL_SOURCES)}")
     return value
 
@@ -112,8 +113,8 @@ def _vpc_ids(v: _Validator, value: Any, where: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for i, item in enumerate(value):
         if not isinstance(item, str) or not _VPC_ID.fullmatch(item):
-            shown = repr(item) if isinstance(item, str) else f"a {type(item).__name__}"
-            raise v.fail(f"{where}[{i}]", f"{shown[:80]} is not a VPC id; allowed: vpc- and 8 or 17 lowercase hex digits")
+            shown = quote(item) if isinstance(item, str) else f"a {type(item).__name__}"
+            raise v.fail(f"{where}[{i}]", f"{shown} is not a VPC id; allowed: vpc- and 8 or 17 lowercase hex digits")
         if item in seen:
             raise v.fail(f"{where}[{i}]", f"{item!r} is listed twice")
         seen.add(item)

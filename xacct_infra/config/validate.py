@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from xacct_infra import arns
+from xacct_infra import arns, inputs, regions
 from xacct_infra.config import consumer_kind
 from xacct_infra.config.model import (
     DEFAULT_CONFIG,
@@ -31,21 +31,27 @@ from xacct_infra.config.model import (
     within,
 )
 from xacct_infra.errors import ConfigError
+from xacct_infra.inputs import quote
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# ASCII only, everywhere: Python's \d and \w match any Unicode digit or letter ("١١١١٢٢٢٢٣٣٣٣").
+# Values with non-ASCII or control characters are refused before any pattern is tried (_Validator.text).
+_ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}", re.ASCII)
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _PATH_SEGMENT = r"[\w+=,.@-]+"
 _ROLE_PATH = re.compile(rf"/({_PATH_SEGMENT}/)*", re.ASCII)
-_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}", re.ASCII)
 _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
-_PROFILE = re.compile(r"[^\s\[\]]{1,128}")
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_CONSUMER_NAME = re.compile(r"[A-Za-z0-9](-?[A-Za-z0-9])*", re.ASCII)
-_ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
-_ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}/(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}/)*")
-_POLICY_ARN = re.compile(rf"arn:{arns.PARTITION_PATTERN}:iam::(\d{{12}}|aws):policy/([\w+=,.@/-]{{1,512}})", re.ASCII)
+_PROFILE = inputs.CONFIG_PROFILE
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
+_CONSUMER_NAME = re.compile(r"(?=[A-Za-z0-9-]{1,32}\Z)[A-Za-z0-9](-?[A-Za-z0-9])*", re.ASCII)
+_ORG_ID = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
+_ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}/(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}/)*", re.ASCII)
+_POLICY_ARN = re.compile(rf"arn:(?P<partition>{arns.PARTITION_PATTERN}):iam::(?P<account>[0-9]{{12}}|aws):policy/([\w+=,.@/-]{{1,512}})", re.ASCII)
+_KEY_TEXT = re.compile(r"[!-~]+", re.ASCII)  # arns.parse_key says what exactly is wrong
+MAX_STRING = 2048  # longer than any value a config key allows; longer values are refused before a pattern runs
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 # --------------------------------------------------------------------------- loading
 
@@ -54,24 +60,47 @@ def load(path: str | Path = DEFAULT_CONFIG) -> Config:
     """Read and validate a config file. Raises ConfigError (exit 2) on any problem."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)  # bounded: --config /dev/zero must not eat the memory
     except FileNotFoundError:
         raise ConfigError(source, None, "file not found; pass --config PATH or create xacct.toml (see README)") from None
     except IsADirectoryError:
         raise ConfigError(source, None, "is a directory; --config expects a TOML file") from None
     except OSError as exc:
         raise ConfigError(source, None, f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(source, None, f"is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; a config is a small TOML file")
     return loads(raw, source=source)
 
 
+def decode(raw: bytes, source: str) -> str:
+    """The text of a config file: UTF-8 (a UTF-8 BOM is dropped); anything else is refused by name."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            raise ConfigError(source, None, f"is {name} text; save it as UTF-8 (TOML files are UTF-8)")
+    nul = raw.find(0)
+    if nul >= 0:
+        raise ConfigError(source, None, f"contains NUL bytes at offset {nul} (a binary file, or UTF-16/UTF-32 "
+                          "without a BOM); save it as UTF-8 text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, None, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                          "save it as UTF-8") from None
+
+
 def loads(raw: bytes | str, *, source: str = DEFAULT_CONFIG) -> Config:
-    text = raw.decode("utf-8", errors="strict") if isinstance(raw, bytes) else raw
+    text = decode(raw, source) if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, None, f"invalid TOML: {exc}") from None
-    except UnicodeDecodeError:  # pragma: no cover - decode above raises first
-        raise ConfigError(source, None, "not UTF-8 text") from None
+        raise ConfigError(source, None, f"invalid TOML: {quote(str(exc), 160)[1:-1]}") from None
+    except RecursionError:  # tomllib recurses once per level of arrays/inline tables (~1000 levels)
+        raise ConfigError(source, None, "nests arrays or inline tables too deeply (a config needs 3 levels)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits (int() refuses to parse it)
+        raise ConfigError(source, None, f"invalid TOML: {quote(str(exc).split(':')[0], 120)[1:-1]}") from None
     return _Validator(source).config(data)
 
 
@@ -99,16 +128,27 @@ class _Validator:
                 raise self.fail(_join(key, name), "is required")
         return cast(Mapping[str, Any], data)
 
+    def text(self, where: str, value: Any, pattern: re.Pattern[str], allowed: str, max_len: int = MAX_STRING) -> str:
+        """A string value matching ``pattern``. Refused first, with a precise reason, when it is not a
+        string, is longer than any allowed value, or holds a non-ASCII or control character (a
+        lookalike such as a Cyrillic "а" or an Arabic-Indic digit must not pass for ASCII)."""
+        if not isinstance(value, str):
+            raise self.fail(where, f"must be a string, got {_kind(value)}")
+        if len(value) > max_len:
+            raise self.fail(where, f"is {len(value)} characters long; allowed: {allowed}")
+        odd = next((i for i, ch in enumerate(value) if not " " <= ch <= "~"), None)
+        if odd is not None:
+            ch = value[odd]
+            what = "control character" if inputs.has_control(ch) else "non-ASCII character"
+            raise self.fail(where, f"{quote(value)} holds the {what} {_describe(ch)} at position {odd}; allowed: {allowed}")
+        if not pattern.fullmatch(value):
+            raise self.fail(where, f"{quote(value)} is not valid; allowed: {allowed}")
+        return value
+
     def string(self, data: Mapping[str, Any], key: str, name: str, default: T, pattern: re.Pattern[str], allowed: str) -> str | T:
         if name not in data:
             return default
-        value = data[name]
-        where = f"{key}.{name}"
-        if not isinstance(value, str):
-            raise self.fail(where, f"must be a string, got {_kind(value)}")
-        if not pattern.fullmatch(value):
-            raise self.fail(where, f"{value!r} is not valid; allowed: {allowed}")
-        return value
+        return self.text(f"{key}.{name}", data[name], pattern, allowed)
 
     def choice(self, data: Mapping[str, Any], key: str, name: str, choices: tuple[str, ...], default: str | None = None) -> str:
         where = f"{key}.{name}"
@@ -118,7 +158,7 @@ class _Validator:
             return default
         value = data[name]
         if not isinstance(value, str) or value not in choices:
-            raise self.fail(where, f"{value!r} is not an access level; allowed: {' | '.join(choices)}")
+            raise self.fail(where, f"{quote(value)} is not an access level; allowed: {' | '.join(choices)}")
         return value
 
     def integer(self, data: Mapping[str, Any], key: str, name: str, default: int, low: int, high: int, unit: str) -> int:
@@ -127,7 +167,7 @@ class _Validator:
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(where, f"must be an integer, got {_kind(value)}")
         if not low <= value <= high:
-            raise self.fail(where, f"{value} is out of range; allowed: {low}..{high} {unit}")
+            raise self.fail(where, f"{quote(value)} is out of range; allowed: {low}..{high} {unit}")
         return value
 
     def array_of_tables(self, data: Mapping[str, Any], key: str, name: str) -> list[Any]:
@@ -193,9 +233,18 @@ class _Validator:
                 raise self.fail(f"{key(i)}.{'group' if b.group else 'tables'}", "organization-wide trust (account_a.trust = \"org\") "
                                 "cannot tell consumers apart, so it cannot narrow one of them; use trust = \"roles\" for narrowed consumers")
 
+    def region(self, data: Mapping[str, Any], key: str) -> str | None:
+        """A region botocore knows, in a partition xacct-infra supports (checked offline)."""
+        allowed = f"an AWS region name such as us-east-1 (partition {', '.join(regions.SUPPORTED)})"
+        region = self.string(data, key, "region", None, _REGION, allowed)
+        problem = regions.region_problem(region) if region is not None else None
+        if problem:
+            raise self.fail(f"{key}.region", f"{quote(region)} {problem}; allowed: {allowed}")
+        return region
+
     def common(self, data: Mapping[str, Any], key: str, defaults: Mapping[str, str]) -> dict[str, Any]:
         account_id = self.string(data, key, "id", None, _ACCOUNT_ID, "12 digits, as a string (\"111111111111\")")
-        region = self.string(data, key, "region", None, _REGION, "an AWS region name such as us-east-1")
+        region = self.region(data, key)
         out: dict[str, Any] = {"id": account_id, "region": region}
         out["profile"] = self.string(data, key, "profile", None, _PROFILE, "an AWS profile name without spaces or brackets")
         out["stack_name"] = self.string(data, key, "stack_name", defaults["stack_name"], _STACK_NAME, "1..128 of [A-Za-z0-9-] starting with a letter")
@@ -219,11 +268,11 @@ class _Validator:
         if not isinstance(duration, int) or isinstance(duration, bool):
             raise self.fail(f"{key}.max_session_duration", f"must be an integer number of seconds, got {_kind(duration)}")
         if not 3600 <= duration <= 43200:
-            raise self.fail(f"{key}.max_session_duration", f"{duration} is out of range; allowed: 3600..43200 seconds")
+            raise self.fail(f"{key}.max_session_duration", f"{quote(duration)} is out of range; allowed: 3600..43200 seconds")
 
         external_id = self.string(section, key, "external_id", None, _EXTERNAL_ID,
                                   "2..1224 characters of [A-Za-z0-9_+=,.@:/-]")
-        boundary = self.string(section, key, "permissions_boundary", None, _POLICY_ARN, "a managed policy ARN (arn:aws:iam::111111111111:policy/Boundary)")
+        boundary = self.boundary(section, key, common["id"], common["region"])
 
         raw_tables = self.array_of_tables(section, key, "tables")
         if not raw_tables:
@@ -245,10 +294,9 @@ class _Validator:
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
             raise self.fail(f"{key}.org_paths", "must be an array of strings")
         for i, path in enumerate(paths):
-            if not _ORG_PATH.fullmatch(path):
-                raise self.fail(f"{key}.org_paths[{i}]", f"{path!r} is not valid; allowed: o-xxxxxxxxxx/r-xxxx/ou-xxxx-xxxxxxxx/ (ending in /)")
+            self.text(f"{key}.org_paths[{i}]", path, _ORG_PATH, "o-xxxxxxxxxx/r-xxxx/ou-xxxx-xxxxxxxx/ (ending in /)")
             if org_id and not path.startswith(org_id + "/"):
-                raise self.fail(f"{key}.org_paths[{i}]", f"{path!r} is not in account_a.org_id {org_id}")
+                raise self.fail(f"{key}.org_paths[{i}]", f"{quote(path)} is not in account_a.org_id {org_id}")
         if trust == "org" and not (org_id or paths):
             raise self.fail(f"{key}.trust", "\"org\" needs account_a.org_id or account_a.org_paths")
         if trust == "roles" and (org_id or paths):
@@ -256,6 +304,21 @@ class _Validator:
         return AccountA(tables=tables, keys=keys, max_session_duration=duration, external_id=external_id,
                         permissions_boundary=boundary, managed_policies_quota=managed_quota, trust_policy_quota=trust_quota,
                         trust=cast(TrustMode, trust), org_id=org_id, org_paths=tuple(paths), **common)
+
+    def boundary(self, section: Mapping[str, Any], key: str, account_id: str, region: str) -> str | None:
+        """A managed policy of Account A itself (or an AWS managed one), in Account A's partition:
+        IAM refuses a boundary from another account, and an ARN of another partition never matches."""
+        partition = arns.partition_for_region(region)
+        allowed = f"a managed policy ARN of account_a (arn:{partition}:iam::{account_id}:policy/NAME) or an AWS managed policy"
+        boundary = self.string(section, key, "permissions_boundary", None, _POLICY_ARN, allowed)
+        match = _POLICY_ARN.fullmatch(boundary) if boundary else None
+        if match and match["partition"] != partition:
+            raise self.fail(f"{key}.permissions_boundary", f"is in partition {match['partition']} but account_a.region {region} "
+                            f"is in {partition}; allowed: {allowed}")
+        if match and match["account"] not in (account_id, "aws"):
+            raise self.fail(f"{key}.permissions_boundary", f"is a policy of account {match['account']}, not account_a.id "
+                            f"{account_id}; allowed: {allowed}")
+        return boundary
 
     def account_b(self, data: Any, key: str, a: AccountA) -> Consumer:
         allowed = ("name", "id", "region", "profile", "stack_name", "role_name", "role_path", "artifact_bucket", "group", "tables", "keys",
@@ -321,14 +384,19 @@ class _Validator:
     def key_entry(self, data: Any, key: str, account_id: str, region: str) -> Key:
         section = self.table(data, key, ("id", "access"), ("id",))
         where = f"{key}.id"
-        value = section["id"]
-        if not isinstance(value, str):
-            raise self.fail(where, f"must be a string, got {_kind(value)}")
+        value = self.text(where, section["id"], _KEY_TEXT, "a key id (UUID or mrk-...) or a key ARN in account_a.id")
         access = self.choice(section, key, "access", KEY_ACCESS)
         try:
             key_id, key_region = arns.parse_key(value, account_id=account_id, default_region=region)
         except ValueError as exc:
             raise self.fail(where, str(exc)) from None
+        if key_region != region:
+            problem = regions.region_problem(key_region)
+            if problem:
+                raise self.fail(where, f"names region {quote(key_region)}, which {problem}")
+            if arns.partition_for_region(key_region) != arns.partition_for_region(region):
+                raise self.fail(where, f"names region {key_region} (partition {arns.partition_for_region(key_region)}) but account_a.region "
+                                f"{region} is in {arns.partition_for_region(region)}; the role cannot use a key of another partition")
         return Key(key_id=key_id, region=key_region, access=cast(KeyAccess, access))
 
 
@@ -341,8 +409,20 @@ def _no_duplicates(v: _Validator, items: tuple[T, ...], ident: Callable[[T], obj
         seen[k] = i
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+
+
 def _join(key: str, name: str) -> str:
-    return f"{key}.{name}" if key else name
+    """``key.name``; a name that is not a short bare key is quoted (and capped), so a key path
+    is always one short line whatever the file's keys hold."""
+    shown = name if _BARE_KEY.fullmatch(name) else quote(name, 32)
+    return f"{key}.{shown}" if key else shown
+
+
+def _describe(ch: str) -> str:
+    import unicodedata
+
+    return f"U+{ord(ch):04X}" + (f" ({unicodedata.name(ch)})" if unicodedata.name(ch, "") else "")
 
 
 def _kind(value: Any) -> str:
@@ -352,6 +432,9 @@ def _kind(value: Any) -> str:
 
 def _did_you_mean(name: str, allowed: tuple[str, ...]) -> str:
     import difflib
+
+    if len(name) > 64:
+        return ""
 
     close = difflib.get_close_matches(name, allowed, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
