@@ -487,6 +487,14 @@ ATTACKS: list[Case] = [
                                                                              condition(st, "Null", "aws:PrincipalArn", "false"))),
     ("extid-if-exists-with-null-guard", "full", "harmless", lambda f: (st := the_trust(f, FULL_A), rekey(st, "sts:ExternalId", "StringEqualsIfExists"),
                                                                         condition(st, "Null", "sts:ExternalId", "false"))),
+    ("b-assume-split-duplicate", "example", "harmless", lambda f: add(grants(f, BR), {**copy.deepcopy(grant(f, BR, "sts:AssumeRole")), "Sid": "Again"})),
+    ("b-assume-lower-case-string-resource", "example", "harmless", lambda f: (st := grant(f, BR, "sts:AssumeRole"),
+                                                                              st.update(Action="sts:assumerole", Resource=st["Resource"][0]))),
+    ("b-assume-joined-resource", "example", "harmless", lambda f: grant(f, BR, "sts:AssumeRole").update(Resource=[
+        {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "iam", "", "111111111111", "role/xacct-access"]]}])),
+    ("a-trust-root-twice", "example", "harmless", lambda f: the_trust(f, A).update(Principal={"AWS": [f"{B}:root", "222222222222"]})),
+    ("org-paths-whole-org-added", "org", "widen", lambda f: (st := the_trust(f, A), st["Condition"]["ForAnyValue:StringLike"][
+        "aws:PrincipalOrgPaths"].append("o-a1b2c3d4e5/*"), sid(st))[2]),
 ]
 
 
