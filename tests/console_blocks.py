@@ -1,9 +1,9 @@
 """The README's ```console blocks as data, and how their output is compared.
 
 Convention (documented in README "Development"):
-- every ```console block is run by tests/test_readme.py, in README order, against one
-  emulator prepared the way `xacct-infra local serve` prepares it, with the environment it
-  prints; all blocks share one empty working directory;
+- every ```console block is run by tests/test_readme.py against the emulator, prepared
+  afresh for each block the way `xacct-infra local serve` prepares it, with the environment it
+  prints (so each block stands on its own); blocks share one empty working directory;
 - `$ ` starts a command; a line ending in `\\` continues it; `  # ...` (two spaces first) is a
   comment; every command must exit 0;
 - the lines after a command are output that must appear, in that order, in what it prints

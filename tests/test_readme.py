@@ -25,8 +25,15 @@ _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECR
 
 
 @pytest.fixture(scope="module")
-def served(emulator_server, tmp_path_factory) -> tuple[dict[str, str], Path]:
-    """The emulator prepared as `local serve` prepares it, and the environment it prints."""
+def shared_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("readme")
+
+
+@pytest.fixture
+def served(emulator_server, shared_dir: Path) -> tuple[dict[str, str], Path]:
+    """The emulator prepared as `local serve` prepares it, and the environment it prints.
+    Prepared for each block (the suite runs in parallel, other tests reset the emulator), so
+    every block must stand on its own; they share a working directory."""
     from xacct_infra.cli.local import _prepare, serve_lines
 
     emulator_server.reset()
@@ -36,7 +43,7 @@ def served(emulator_server, tmp_path_factory) -> tuple[dict[str, str], Path]:
         if line.startswith("export "):
             key, _, value = line.removeprefix("export ").partition("=")
             env[key] = shlex.split(value)[0]
-    return env, tmp_path_factory.mktemp("readme")
+    return env, shared_dir
 
 
 def run_block(block: console_blocks.Block, env: dict[str, str | None], cwd: Path) -> list[tuple[console_blocks.Command, int, str]]:
