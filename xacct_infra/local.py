@@ -45,8 +45,12 @@ class Emulator:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL + 1)  # its 500s for unimplemented calls are expected
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
+        try:
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+            self._server.start()
+        except BaseException:
+            self.stop()
+            raise
         host, port = self._server.get_host_and_port()
         self.port, self.url = port, f"http://{host}:{port}"
         (self.workdir / "config").write_text("")
@@ -54,9 +58,13 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        """Stop the server and remove the private work directory (it holds emulator credentials)."""
+        import shutil
+
         if self._server is not None:
             self._server.stop()
             self._server = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def reset(self) -> None:
         """Forget every resource in every emulated account (profiles must be re-minted)."""

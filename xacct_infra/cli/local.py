@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -32,13 +33,29 @@ def instance_profile(cfg: config_mod.Config, b: config_mod.Consumer) -> str:
 
 def _prepare(cfg_path: str, emulator: object = None) -> tuple[object, config_mod.Config, Path]:
     """Start an emulator (or use ``emulator``, reset by the caller) and set it up for the config."""
-    try:
-        from xacct_infra import local as emu
-    except ImportError as exc:  # pragma: no cover - moto missing
-        raise UsageError(f"the local emulator needs moto: pip install 'xacct-infra[local]' ({exc})") from None
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("moto.server") is None:
+        raise UsageError("xacct-infra local needs the emulator (moto), which a plain install does not include: "
+                         "pip install 'xacct-infra[local]'")
+    from xacct_infra import local as emu
+
     cfg = config_mod.load(cfg_path)
-    emulator = emulator or emu.Emulator().start()
+    if emulator is None:
+        started = emu.Emulator().start()
+        try:
+            return _setup(started, cfg, cfg_path)
+        except BaseException:
+            started.stop()  # a failed or interrupted setup leaves no server and no /tmp/xacct-local-* behind
+            raise
+    return _setup(emulator, cfg, cfg_path)
+
+
+def _setup(emulator: object, cfg: config_mod.Config, cfg_path: str) -> tuple[object, config_mod.Config, Path]:
+    from xacct_infra import local as emu
+
     assert isinstance(emulator, emu.Emulator)
+    text, cfg = _with_profiles(Path(cfg_path).read_text(encoding="utf-8"), cfg)
     a = cfg.account_a
     emulator.add_profile(a.profile or "default", a.id, a.region)
     for b in cfg.consumers:
@@ -48,7 +65,6 @@ def _prepare(cfg_path: str, emulator: object = None) -> tuple[object, config_mod
             emu.create_existing_role(emulator, b.id, b.role_path, b.role_name)
     emu.create_sample_data(emulator, a.id, a.region, [t.name for t in a.tables])
     # KMS key ids cannot be chosen: create one per configured key and point a copy of the config at them.
-    text = Path(cfg_path).read_text()
     original_ids = re.findall(r'^\s*id\s*=\s*"([^"]+)"', text, flags=re.M)
     for key in a.keys:
         new_id = emu.create_sample_key(emulator, a.id, key.region)
@@ -57,8 +73,26 @@ def _prepare(cfg_path: str, emulator: object = None) -> tuple[object, config_mod
                 text = text.replace(f'"{value}"', f'"{new_id}"', 1)
     demo_cfg = emulator.workdir / "xacct.toml"
     demo_cfg.write_text(text)
-    config_mod.load(demo_cfg)  # still valid
-    return emulator, cfg, demo_cfg
+    return emulator, config_mod.load(demo_cfg), demo_cfg  # still valid: the copy is what every step uses
+
+
+_A_HEADER = re.compile(r"^[ \t]*\[[ \t]*account_a[ \t]*\][ \t]*(#.*)?$", re.M)
+_B_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*account_b[ \t]*\]\]?[ \t]*(#.*)?$", re.M)
+
+
+def _with_profiles(text: str, cfg: config_mod.Config) -> tuple[str, config_mod.Config]:
+    """The config text with a ``profile`` for each side that has none (the README's quick start has
+    none): otherwise both accounts would share the emulator's "default" profile and the second
+    would overwrite the first. Headers written unusually (quoted keys) leave the text as it is."""
+    a_headers, b_headers = list(_A_HEADER.finditer(text)), list(_B_HEADER.finditer(text))
+    if len(a_headers) != 1 or len(b_headers) != len(cfg.consumers):
+        return text, cfg
+    inserts = [] if cfg.account_a.profile else [(a_headers[0].end(), "xacct-demo-account-a")]
+    inserts += [(m.end(), f"xacct-demo-{b.name}") for m, b in zip(b_headers, cfg.consumers, strict=True) if not b.profile]
+    for at, name in sorted(inserts, reverse=True):
+        text = f'{text[:at]}\nprofile = "{name}"{text[at:]}'
+    return text, config_mod.loads(text, source=cfg.source) if inserts else cfg
+
 
 
 @local.command()
@@ -131,12 +165,36 @@ def serve(ctx: click.Context, *, config_path: str) -> None:
     for line in serve_lines(emulator, cfg, demo_cfg):
         click.echo(line)
     click.echo("# serving; press Ctrl-C to stop", err=True)
+    code = int(ExitCode.INTERRUPTED)
+    # SIGTERM (and SIGHUP, unless nohup ignores it) stop it as cleanly as Ctrl-C, which a job started
+    # with `&` does not even receive: the emulator's credentials directory must not outlive it.
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    for sig, handler in previous.items():
+        if handler != signal.SIG_IGN:
+            signal.signal(sig, _stop_on)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        pass
+    except _Stopped as stop:
+        code = 128 + stop.signum
+    finally:
         emulator.stop()  # type: ignore[attr-defined]
-        ctx.exit(int(ExitCode.OK))
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("# emulator stopped", err=True)
+    ctx.exit(code)
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
 
 
 def serve_lines(emulator: object, cfg: config_mod.Config, demo_cfg: Path) -> list[str]:
