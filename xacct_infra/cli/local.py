@@ -162,17 +162,18 @@ def _redacted(credentials_json: str) -> str:
 def serve(ctx: click.Context, *, config_path: str) -> None:
     """Start the emulator with the config's accounts and print the environment to use it; Ctrl-C stops it."""
     emulator, cfg, demo_cfg = _prepare(config_path)
-    for line in serve_lines(emulator, cfg, demo_cfg):
-        click.echo(line)
-    click.echo("# serving; press Ctrl-C to stop", err=True)
     code = int(ExitCode.INTERRUPTED)
     # SIGTERM (and SIGHUP, unless nohup ignores it) stop it as cleanly as Ctrl-C, which a job started
     # with `&` does not even receive: the emulator's credentials directory must not outlive it.
+    # Installed before the first line is printed, so a signal sent on seeing "serving" is handled here.
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
     for sig, handler in previous.items():
         if handler != signal.SIG_IGN:
             signal.signal(sig, _stop_on)
     try:
+        for line in serve_lines(emulator, cfg, demo_cfg):
+            click.echo(line)
+        click.echo("# serving; press Ctrl-C to stop", err=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
