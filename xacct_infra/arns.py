@@ -47,6 +47,22 @@ def instance_profile_arn(partition: str, account_id: str, path: str, name: str) 
     return f"arn:{partition}:iam::{account_id}:instance-profile{path}{name}"
 
 
+def user_arn(partition: str, account_id: str, path: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:user{path}{name}"
+
+
+def oidc_provider_arn(partition: str, account_id: str, host: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:oidc-provider/{host}"
+
+
+def saml_provider_arn(partition: str, account_id: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:saml-provider/{name}"
+
+
+def stack_arn(partition: str, region: str, account_id: str, name: str, stack_id: str = "*") -> str:
+    return f"arn:{partition}:cloudformation:{region}:{account_id}:stack/{name}/{stack_id}"
+
+
 def account_root_arn(partition: str, account_id: str) -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from xacct_infra import arns
 from xacct_infra.access.evaluator import like, resource_matches
 
 ACCOUNT_ID = re.compile(r"\d{12}")
@@ -108,7 +109,7 @@ def _principals(element: Any, partition: str, problems: list[str]) -> Iterable[t
 def canonical_principal(kind: str, value: str, partition: str = "aws") -> str:
     """``111111111111`` and ``arn:<p>:iam::111111111111:root`` are the same principal."""
     if kind == "AWS" and ACCOUNT_ID.fullmatch(value):
-        return f"arn:{partition}:iam::{value}:root"
+        return arns.account_root_arn(partition, value)
     if kind == "Service":
         return value.lower()
     return value

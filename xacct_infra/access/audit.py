@@ -283,10 +283,10 @@ def read_policies(plan: Plan) -> dict[str, Any]:
     policies = ["iam:GetPolicy", "iam:GetPolicyVersion"]
 
     def policy_arns(account: str) -> list[str]:  # attached policies are not known in advance: the account's and AWS's
-        return [f"arn:{p}:iam::{account}:policy/*", f"arn:{p}:iam::aws:policy/*"]
+        return [arns.managed_policy_arn(p, account, "/", "*"), arns.managed_policy_arn(p, "aws", "/", "*")]
 
     def stack(region: str, account: str, name: str) -> str:
-        return f"arn:{p}:cloudformation:{region}:{account}:stack/{name}/*"
+        return arns.stack_arn(p, region, account, name)
 
     owner = plan.owner_plan()
     tables = [arns.table_arn(p, a.region, a.id, t) for t in owner.tables]
@@ -300,7 +300,7 @@ def read_policies(plan: Plan) -> dict[str, Any]:
     ]
     out: dict[str, Any] = {f"account_a ({a.id})": {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}}
     for b in plan.consumers:
-        profile = f"arn:{p}:iam::{b.id}:instance-profile{b.role_path}{b.role_name}"
+        profile = arns.instance_profile_arn(p, b.id, b.role_path, b.role_name)
         out[f"consumer {b.name} ({b.id})"] = {"Version": "2012-10-17", "Statement": [
             {"Sid": "ReadConsumerRole", "Effect": "Allow", "Action": iam_role, "Resource": [b.role_arn]},
             {"Sid": "ReadAttachedPolicies", "Effect": "Allow", "Action": policies, "Resource": policy_arns(b.id)},

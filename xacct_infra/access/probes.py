@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from xacct_infra import arns as arn_of
 from xacct_infra.access.evaluator import ContextValue, Policy, Principal, Request, authorize, resource_matches
 from xacct_infra.findings import Finding
 
@@ -203,13 +204,13 @@ def principals(documents: Sequence[Mapping[str, object]], *, partition: str, acc
     for pattern in sorted(seen.arn_patterns):
         arns.update(dict.fromkeys(_arn_instances(pattern, every)))
     for account in every:
-        arns[f"arn:{partition}:iam::{account}:role/xacct-probe"] = None
-        arns[f"arn:{partition}:iam::{account}:user/xacct-probe"] = None
+        arns[arn_of.role_arn(partition, account, "/", "xacct-probe")] = None
+        arns[arn_of.user_arn(partition, account, "/", "xacct-probe")] = None
     out = [Principal.of_arn(arn, arn) for arn in arns if _ARN.fullmatch(arn)]
     out += [Principal.of_service(s) for s in sorted(seen.services | set(SERVICES))]
     federated = seen.federated | {"cognito-identity.amazonaws.com", "accounts.google.com", "www.amazon.com",
-                                  f"arn:{partition}:iam::{every[0]}:oidc-provider/token.actions.githubusercontent.com",
-                                  f"arn:{partition}:iam::{every[0]}:saml-provider/xacct-probe"}
+                                  arn_of.oidc_provider_arn(partition, every[0], "token.actions.githubusercontent.com"),
+                                  arn_of.saml_provider_arn(partition, every[0], "xacct-probe")}
     out += [Principal.of_federated(f) for f in sorted(federated)]
     return out
 
