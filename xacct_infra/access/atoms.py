@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xacct_infra import arns
-from xacct_infra.access.evaluator import like, resource_matches
+from xacct_infra.access.evaluator import like, policy_strings, resource_matches
 
 ACCOUNT_ID = re.compile(r"\d{12}")
 ROOT = re.compile(r"arn:([a-z-]+):iam::(\d{12}):root")
@@ -116,15 +116,8 @@ def canonical_principal(kind: str, value: str, partition: str = "aws") -> str:
 
 
 def _strings(value: Any, problems: list[str], where: str) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    out = []
-    for item in items:
-        if isinstance(item, bool):
-            out.append("true" if item else "false")
-        elif isinstance(item, str | int):
-            out.append(str(item))
-        else:
-            problems.append(f"{where} holds a {type(item).__name__}, not a string (unresolved intrinsic?)")
+    out, odd = policy_strings(value)
+    problems += [f"{where} holds a {kind}, not a string (unresolved intrinsic?)" for kind in odd]
     return out
 
 

@@ -425,14 +425,23 @@ def _context_values(value: str | bool | Sequence[str]) -> list[str]:
     return [str(v) for v in value]
 
 
-def _strings(value: Any, where: str) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    out = []
-    for item in items:
+def policy_strings(value: Any) -> tuple[list[str], list[str]]:
+    """A policy value (one or a list) as the strings IAM compares, and the type names of items that
+    are not strings (booleans and numbers are written as IAM reads them)."""
+    out: list[str] = []
+    odd: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
         if isinstance(item, bool):
             out.append("true" if item else "false")
         elif isinstance(item, str | int):
             out.append(str(item))
         else:
-            raise PolicyError(f"{where}: expected strings, got {type(item).__name__} (unresolved intrinsic?)")
+            odd.append(type(item).__name__)
+    return out, odd
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    out, odd = policy_strings(value)
+    if odd:
+        raise PolicyError(f"{where}: expected strings, got {odd[0]} (unresolved intrinsic?)")
     return out
