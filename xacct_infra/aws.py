@@ -180,7 +180,7 @@ def session_from_keys(access_key_id: str, secret_access_key: str, session_token:
     return boto3.Session(botocore_session=core, region_name=region)
 
 
-# ---------------------------------------------------------------- reading botocore errors (no import needed)
+# ---------------------------------------------------------------- reading botocore errors
 
 UNSUPPORTED_CODES = frozenset({"NotImplemented", "InternalFailure", "InvalidAction", "UnsupportedOperation"})
 
@@ -194,6 +194,14 @@ def error_code(exc: BaseException) -> str:
 def error_message(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     return str((response.get("Error") or {}).get("Message") or "") if isinstance(response, dict) else ""
+
+
+def client_error() -> type[Exception]:
+    """botocore's ClientError (an AWS error answer), for ``except``: imported on first use."""
+    import botocore.exceptions
+
+    error: type[Exception] = botocore.exceptions.ClientError
+    return error
 
 
 def is_aws_error(exc: BaseException) -> bool:

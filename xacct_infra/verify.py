@@ -10,7 +10,8 @@ an endpoint declared an emulator with ``emulator=True`` (emulators do not enforc
 their "allowed" means nothing), and KMS answering NotFound for a key that does not exist.
 Only ``FAIL`` makes the run fail; the summary always counts the unproven rows.
 
-Clients, clock and sleep are injected: tests script failures and never wait.
+Clients, clock and sleep are injected: tests script failures and never wait. The rows, their
+causes and the summary are in :mod:`xacct_infra.verify_rows`.
 """
 
 from __future__ import annotations
@@ -22,37 +23,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
-from xacct_infra import arns
+from xacct_infra import arns, aws
 from xacct_infra.config import ConsumerView, Key, Table
 from xacct_infra.credentials import AssumeRoleError, TemporaryCredentials, assume
 from xacct_infra.errors import UsageError
+from xacct_infra.verify_rows import CAUSE_PROPAGATION, CAUSE_TOO_BROAD, DENIED, cause
+from xacct_infra.verify_rows import Row as Row
+from xacct_infra.verify_rows import Status as Status
+from xacct_infra.verify_rows import failed as failed
+from xacct_infra.verify_rows import format_table as format_table
+from xacct_infra.verify_rows import summary as summary
 
 log = logging.getLogger(__name__)
 
-Status = Literal["ok", "FAIL", "skipped", "unproven"]
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> client acting as the assumed role
 
-DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 VERIFY_DURATION = 900  # the shortest session STS issues; verify takes seconds
 PROBE_KEY_ID = arns.PROBE_KEY_ID
 PROBE_TABLE = "xacct-verify-not-granted"
 
-CAUSE_PROPAGATION = "IAM propagation still in progress right after a deploy (run verify again in a minute)"
-CAUSE_GRANT = "the role's policy does not grant {action} on {arn}: deploy Account A's stack from this config"
-CAUSE_KEY_POLICY = ("the key policy lacks the default statement for account A's root (arn:{partition}:iam::{account}:root, "
-                    "kms:*), without which IAM grants are ineffective")
-CAUSE_REGION = "not found in {region} of account {account}: wrong region in the config, or it does not exist yet"
-CAUSE_TOO_BROAD = ("the role may do more than the config grants: look for other policies attached to {role} "
-                   "(managed or extra inline policies, Resource \"*\")")
-
-
-@dataclass(frozen=True)
-class Row:
-    check: str
-    status: Status
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -154,8 +145,8 @@ class Verifier:
         role = self.view.role
         try:
             clients("iam", self.view.owner.region).get_role(RoleName=role.name)
-        except _client_error() as exc:
-            if _code(exc) in ("NoSuchEntity", "NoSuchEntityException"):
+        except aws.client_error() as exc:
+            if aws.error_code(exc) in ("NoSuchEntity", "NoSuchEntityException"):
                 self._add(f"role {role.name} exists", "FAIL", f"{role.arn} does not exist: the emulator issued credentials for it "
                           "anyway, which proves nothing; deploy Account A's stack")
                 return False
@@ -180,8 +171,8 @@ class Verifier:
         check = f"dynamodb:DescribeTable {table.name}"
         try:
             desc = ddb.describe_table(TableName=table.name)["Table"]
-        except _client_error() as exc:
-            self._add(check, "FAIL", self._cause(exc, "dynamodb:DescribeTable", arn, a.region))
+        except aws.client_error() as exc:
+            self._add(check, "FAIL", cause(exc, self.view.owner, "dynamodb:DescribeTable", arn, a.region))
             if table.can_read:
                 self._add(f"dynamodb:GetItem {table.name}", "skipped", "needs DescribeTable (for the key schema)")
             return None
@@ -200,8 +191,8 @@ class Verifier:
             try:
                 found = "Item" in ddb.get_item(TableName=table.name, Key=probe)
                 self._add(f"dynamodb:GetItem {table.name}", "ok", f"allowed (probe item {'present' if found else 'absent'})")
-            except _client_error() as exc:
-                self._add(f"dynamodb:GetItem {table.name}", "FAIL", self._cause(exc, "dynamodb:GetItem", arn, a.region))
+            except aws.client_error() as exc:
+                self._add(f"dynamodb:GetItem {table.name}", "FAIL", cause(exc, self.view.owner, "dynamodb:GetItem", arn, a.region))
         return schema
 
     def _key(self, clients: ClientFactory, key: Key) -> None:
@@ -210,8 +201,8 @@ class Verifier:
         check = f"kms:DescribeKey {key.key_id}"
         try:
             meta = clients("kms", key.region).describe_key(KeyId=arn)["KeyMetadata"]
-        except _client_error() as exc:
-            self._add(check, "FAIL", self._cause(exc, "kms:DescribeKey", arn, key.region, kms=True))
+        except aws.client_error() as exc:
+            self._add(check, "FAIL", cause(exc, self.view.owner, "kms:DescribeKey", arn, key.region, kms=True))
             return
         state = str(meta.get("KeyState", "?"))
         detail = ", ".join(str(v) for v in (state, meta.get("KeyUsage"), meta.get("KeySpec")) if v)
@@ -242,8 +233,8 @@ class Verifier:
         try:
             call()
             outcome = "succeeded"
-        except _client_error() as exc:
-            code = _code(exc)
+        except aws.client_error() as exc:
+            code = aws.error_code(exc)
             if code in DENIED:
                 self._add(check, "ok", f"denied ({code})")
                 return
@@ -285,9 +276,9 @@ class Verifier:
             step = "dynamodb:PutItem"
             ddb.put_item(TableName=table.name, Item={"ParameterName": {"S": name},
                                                      "Value": {"S": base64.b64encode(blob).decode("ascii")}})
-        except _client_error() as exc:
+        except aws.client_error() as exc:
             arn = key_arn if step.startswith("kms") else table_arn
-            self._add(f"roundtrip: {step}", "FAIL", self._cause(exc, step, arn, a.region, kms=step.startswith("kms")))
+            self._add(f"roundtrip: {step}", "FAIL", cause(exc, self.view.owner, step, arn, a.region, kms=step.startswith("kms")))
             return
         self._add(f"roundtrip: dynamodb:PutItem {table.name}", "ok", f"ParameterName={name}")
         try:
@@ -296,47 +287,30 @@ class Verifier:
             try:
                 ddb.delete_item(TableName=table.name, Key={"ParameterName": {"S": name}})
                 self._add(f"roundtrip: dynamodb:DeleteItem {table.name}", "ok", "probe deleted")
-            except _client_error() as exc:
+            except aws.client_error() as exc:
                 self._add(f"roundtrip: dynamodb:DeleteItem {table.name}", "FAIL",
-                          f"{self._cause(exc, 'dynamodb:DeleteItem', table_arn, a.region)}; delete item {name} by hand")
+                          f"{cause(exc, self.view.owner, 'dynamodb:DeleteItem', table_arn, a.region)}; delete item {name} by hand")
 
     def _read_back(self, ddb: Any, kms: Any, table: str, name: str, key_arn: str, secret: bytes, table_arn: str,
                    key_region: str) -> None:
         check = f"roundtrip: GetItem + kms:Decrypt {table}"
         try:
             item = ddb.get_item(TableName=table, Key={"ParameterName": {"S": name}}, ConsistentRead=True).get("Item")
-        except _client_error() as exc:
-            self._add(check, "FAIL", self._cause(exc, "dynamodb:GetItem", table_arn, self.view.owner.region))
+        except aws.client_error() as exc:
+            self._add(check, "FAIL", cause(exc, self.view.owner, "dynamodb:GetItem", table_arn, self.view.owner.region))
             return
         if item is None or "S" not in item.get("Value", {}):
             self._add(check, "FAIL", "the probe item came back without its Value")
             return
         try:
             plain = kms.decrypt(CiphertextBlob=base64.b64decode(item["Value"]["S"]), KeyId=key_arn)["Plaintext"]
-        except _client_error() as exc:
-            self._add(check, "FAIL", self._cause(exc, "kms:Decrypt", key_arn, key_region, kms=True))
+        except aws.client_error() as exc:
+            self._add(check, "FAIL", cause(exc, self.view.owner, "kms:Decrypt", key_arn, key_region, kms=True))
             return
         if plain == secret:
             self._add(check, "ok", f"{len(plain)} bytes, equal byte for byte")
         else:
             self._add(check, "FAIL", f"decrypted {len(plain)} bytes differ from the {len(secret)} bytes stored")
-
-    # ----------------------------------------------------------------- causes
-
-    def _cause(self, exc: Any, action: str, arn: str, region: str, *, kms: bool = False) -> str:
-        a = self.view.owner
-        code = _code(exc)
-        if code in DENIED:
-            grant = CAUSE_GRANT.format(action=action, arn=arn)
-            if kms:
-                return f"{code}: {CAUSE_KEY_POLICY.format(partition=a.partition, account=a.id)}; or {grant}; or {CAUSE_PROPAGATION}"
-            return f"{code}: {grant}; or {CAUSE_PROPAGATION}"
-        if code in ("ResourceNotFoundException", "NotFoundException"):
-            return f"{code}: {arn} {CAUSE_REGION.format(region=region, account=a.id)}"
-        if code in ("DisabledException", "KMSInvalidStateException"):
-            return f"{code}: the key is disabled or pending deletion"
-        return f"{code or type(exc).__name__}: unexpected error for {action} on {arn}"
-
 
 KEYSTORE_SCHEMA = [{"name": "ParameterName", "role": "HASH", "type": "S"}]
 
@@ -364,25 +338,6 @@ def roundtrip_targets(view: ConsumerView) -> tuple[list[Table], Key]:
     return tables, key
 
 
-def failed(rows: list[Row]) -> bool:
-    return any(r.status in ("FAIL", "skipped") for r in rows)
-
-
-def format_table(rows: list[Row]) -> str:
-    width = max(len(r.check) for r in rows)
-    return "".join(f"{r.status:<8}  {r.check:<{width}}  {r.detail}\n" for r in rows)
-
-
-def summary(rows: list[Row]) -> str:
-    counts = {s: sum(r.status == s for r in rows) for s in ("ok", "FAIL", "skipped", "unproven")}
-    text = f"{counts['ok']} ok, {counts['FAIL']} failed, {counts['skipped']} skipped, {counts['unproven']} unproven"
-    if failed(rows):
-        return f"verify FAILED: {text}"
-    if counts["unproven"]:
-        return f"verify passed with {counts['unproven']} denial(s) not proven: {text}"
-    return f"verify passed: {text}"
-
-
 def _is_role(caller_arn: str, role_name: str) -> bool:
     """Is the caller a session of the role named ``role_name`` (or that role itself)?"""
     resource = caller_arn.split(":", 5)[-1]
@@ -398,14 +353,3 @@ def _probe_value(attr_type: str, text: str) -> dict[str, Any]:
     if attr_type == "B":
         return {"B": text.encode()}
     return {"S": text}
-
-
-def _code(exc: Any) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
-def _client_error() -> type[Exception]:
-    import botocore.exceptions
-
-    error: type[Exception] = botocore.exceptions.ClientError
-    return error

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xacct_infra import arns
-from xacct_infra.access.evaluator import like, policy_strings, resource_matches
+from xacct_infra.access.matching import like, policy_strings, resource_matches
 
 ACCOUNT_ID = re.compile(r"\d{12}")
 ROOT = re.compile(r"arn:([a-z-]+):iam::(\d{12}):root")

@@ -27,7 +27,7 @@ from xacct_infra.access.atoms import Cond, Statement, statements
 from xacct_infra.access.atoms import conditions_imply as _conditions_imply
 from xacct_infra.access.atoms import matches as _matches
 from xacct_infra.access.atoms import value_within as _value_within
-from xacct_infra.access.evaluator import resource_matches
+from xacct_infra.access.matching import resource_matches
 from xacct_infra.findings import Finding
 
 TRUST_RULE = "access:trust"

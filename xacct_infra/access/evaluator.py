@@ -13,7 +13,7 @@ edits of them) can contain, and refuses the rest with :class:`PolicyError` rathe
   principal of that account; a role ARN for that role's sessions; service principals;
 * conditions: String*, Arn*, Bool, Null, the ``IfExists`` suffix and the ``ForAnyValue:`` /
   ``ForAllValues:`` qualifiers; condition keys are case-insensitive, values case-sensitive
-  (except the IgnoreCase operators and Bool).
+  (except the IgnoreCase operators and Bool). The matching and the operators are in ``matching``.
 
 A request's context says which keys are present; a key mapped to ``None`` is known to be
 absent. With ``adversarial=True``, a key the context does not mention is one the caller may
@@ -31,18 +31,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from xacct_infra.errors import XacctError
+from xacct_infra.access.matching import ContextValue as ContextValue
+from xacct_infra.access.matching import PolicyError as PolicyError
+from xacct_infra.access.matching import action_matches, conditions, resource_matches, strings
 
 Effect = Literal["Allow", "Deny", "ImplicitDeny"]
 PrincipalMatch = Literal["specific", "account", "any"]
-ContextValue = str | bool | Sequence[str] | None
 
 _ACCOUNT_ROOT = re.compile(r"arn:[a-z-]+:iam::(\d{12}):root")
 _ACCOUNT_ID = re.compile(r"\d{12}")
-
-
-class PolicyError(XacctError):
-    """A policy uses something the offline evaluator does not implement, or is malformed."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +262,8 @@ def _applies(st: _Statement, request: Request, *, resource_policy: bool) -> Prin
         how = _principal(st.body, request.principal, st.where)
     elif "Principal" in st.body or "NotPrincipal" in st.body:
         raise PolicyError(f"{st.where}: an identity policy statement cannot have Principal")
-    if how is None or not _conditions(st.body.get("Condition", {}), request, st.effect == "Allow", st.where):
+    if how is None or not conditions(st.body.get("Condition", {}), request.context, adversarial=request.adversarial,
+                                     allow=st.effect == "Allow", where=st.where):
         return None
     return how
 
@@ -273,7 +271,7 @@ def _applies(st: _Statement, request: Request, *, resource_policy: bool) -> Prin
 def _patterns(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    return tuple(_strings(value, where))
+    return tuple(strings(value, where))
 
 
 @lru_cache(maxsize=65536)
@@ -297,7 +295,7 @@ def _principal_matches(element: Any, p: Principal, where: str) -> PrincipalMatch
         raise PolicyError(f"{where}.Principal: must be \"*\" or an object such as {{\"AWS\": ...}}")
     best: PrincipalMatch | None = None
     for kind, values in element.items():
-        for value in _strings(values, f"{where}.Principal.{kind}"):
+        for value in strings(values, f"{where}.Principal.{kind}"):
             how = _one_principal(kind, value, p)
             if how == "specific":
                 return how
@@ -319,129 +317,3 @@ def _one_principal(kind: str, value: str, p: Principal) -> PrincipalMatch | None
     if account is not None:
         return "account" if account == p.account else None
     return "specific" if value == p.arn else None
-
-
-# --------------------------------------------------------------------------- matching
-
-
-@lru_cache(maxsize=4096)
-def _glob(pattern: str, *, ignore_case: bool, arn: bool) -> re.Pattern[str]:
-    out = []
-    for i, char in enumerate(pattern):
-        if char == "*":
-            at_segment_end = i + 1 == len(pattern) or pattern[i + 1] == ":"
-            out.append("[^:]*" if arn and not at_segment_end else ".*")
-        elif char == "?":
-            out.append("[^:]" if arn else ".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards."""
-    return _glob(pattern, ignore_case=True, arn=False).fullmatch(action) is not None
-
-
-def resource_matches(pattern: str, resource: str) -> bool:
-    """IAM resource (and ArnLike) matching: case-sensitive, segment-wise wildcards."""
-    return _glob(pattern, ignore_case=False, arn=True).fullmatch(resource) is not None
-
-
-def like(pattern: str, value: str) -> bool:
-    """StringLike: case-sensitive, ``*`` and ``?`` wildcards across the whole value."""
-    return _glob(pattern, ignore_case=False, arn=False).fullmatch(value) is not None
-
-
-_OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
-    "StringEquals": (lambda p, v: p == v, False),
-    "StringNotEquals": (lambda p, v: p == v, True),
-    "StringEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), False),
-    "StringNotEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), True),
-    "StringLike": (like, False),
-    "StringNotLike": (like, True),
-    # ArnEquals and ArnLike behave the same: segment-wise, wildcards allowed (IAM reference)
-    "ArnEquals": (resource_matches, False),
-    "ArnLike": (resource_matches, False),
-    "ArnNotEquals": (resource_matches, True),
-    "ArnNotLike": (resource_matches, True),
-    "Bool": (lambda p, v: p.lower() == v.lower(), False),
-}
-
-
-def _conditions(block: Any, request: Request, allow: bool, where: str) -> bool:
-    if not isinstance(block, dict):
-        raise PolicyError(f"{where}.Condition: must be an object")
-    ctx = {k.lower(): v for k, v in request.context.items()}
-    for operator, keys in block.items():
-        if not isinstance(keys, dict):
-            raise PolicyError(f"{where}.Condition.{operator}: must be an object of condition keys")
-        for key, values in keys.items():
-            wanted = _strings(values, f"{where}.Condition.{operator}.{key}")
-            if request.adversarial and key.lower() not in ctx:
-                _condition(operator, key.lower(), wanted, ctx, where)  # still refuse unsupported operators
-                if not allow:
-                    return False
-                continue
-            if not _condition(operator, key.lower(), wanted, ctx, where):
-                return False
-    return True
-
-
-def _condition(operator: str, key: str, wanted: list[str], ctx: Mapping[str, ContextValue], where: str) -> bool:
-    qualifier, _, op = operator.rpartition(":")
-    if qualifier not in ("", "ForAnyValue", "ForAllValues"):
-        raise PolicyError(f"{where}: condition qualifier {qualifier!r} is not supported")
-    if_exists = op.endswith("IfExists")
-    base = op.removesuffix("IfExists")
-    value = ctx.get(key)
-    present = value is not None and value != []
-    if base == "Null":
-        must_be_absent = wanted[0].lower() == "true"
-        return not present if must_be_absent else present
-    if base not in _OPERATORS:
-        raise PolicyError(f"{where}: condition operator {operator!r} is not supported by the offline evaluator")
-    match, negated = _OPERATORS[base]
-    if value is None or not present:
-        # Documented: ...IfExists is true without the key; ForAllValues is true on an empty set;
-        # ForAnyValue false; a plain operator is false, a negated one (StringNotEquals...) true.
-        return if_exists or qualifier == "ForAllValues" or (negated and qualifier == "")
-    values = _context_values(value)
-
-    def one(item: str) -> bool:
-        hit = any(match(p, item) for p in wanted)
-        return not hit if negated else hit
-
-    if qualifier == "ForAllValues":
-        return all(one(v) for v in values)
-    return any(one(v) for v in values)
-
-
-def _context_values(value: str | bool | Sequence[str]) -> list[str]:
-    if isinstance(value, bool):
-        return ["true" if value else "false"]
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def policy_strings(value: Any) -> tuple[list[str], list[str]]:
-    """A policy value (one or a list) as the strings IAM compares, and the type names of items that
-    are not strings (booleans and numbers are written as IAM reads them)."""
-    out: list[str] = []
-    odd: list[str] = []
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, bool):
-            out.append("true" if item else "false")
-        elif isinstance(item, str | int):
-            out.append(str(item))
-        else:
-            odd.append(type(item).__name__)
-    return out, odd
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    out, odd = policy_strings(value)
-    if odd:
-        raise PolicyError(f"{where}: expected strings, got {odd[0]} (unresolved intrinsic?)")
-    return out

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from xacct_infra import arns as arn_of
-from xacct_infra.access.evaluator import ContextValue, Policy, Principal, Request, authorize, resource_matches
+from xacct_infra.access.evaluator import ContextValue, Policy, Principal, Request, authorize
+from xacct_infra.access.matching import resource_matches
 from xacct_infra.findings import Finding
 
 PROBE_RULE = "access:trust-probe"

@@ -1,4 +1,5 @@
-"""The config: a frozen model (:mod:`.model`) and its loader/validator (:mod:`.validate`)."""
+"""The config: a frozen model (:mod:`.model`) and its loader/validator (:mod:`.validate`, with the
+per-value checks in :mod:`.fields` and the kind-specific keys in :mod:`.consumer_kind`)."""
 
 from xacct_infra.config.model import (
     DEFAULT_CONFIG,

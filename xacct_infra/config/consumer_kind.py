@@ -15,7 +15,7 @@ from xacct_infra import arns, kinds
 from xacct_infra.inputs import quote
 
 if TYPE_CHECKING:
-    from xacct_infra.config.validate import _Validator
+    from xacct_infra.config.fields import Fields
 
 # Keys a consumer may carry besides the generic ones; which kind takes which is checked below.
 KIND_KEYS: tuple[str, ...] = ("kind", "role_arn", "vpc_ids", "cluster", "namespace", "service_account", "credential_source")
@@ -32,7 +32,7 @@ _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", re.ASCII)  # Kube
 _SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", re.ASCII)  # DNS-1123 subdomain
 
 
-def kind_of(v: _Validator, section: Mapping[str, Any], key: str) -> str:
+def kind_of(v: Fields, section: Mapping[str, Any], key: str) -> str:
     value = section.get("kind", kinds.DEFAULT_KIND)
     if not isinstance(value, str) or value not in kinds.KINDS:
         shown = quote(value) if isinstance(value, str) else f"a {type(value).__name__}"
@@ -44,7 +44,7 @@ def default_role_name(kind: str) -> str:
     return kinds.spec(kind).default_role_name or "xacct-instance"
 
 
-def kind_settings(v: _Validator, section: Mapping[str, Any], key: str, kind: str, common: dict[str, Any],
+def kind_settings(v: Fields, section: Mapping[str, Any], key: str, kind: str, common: dict[str, Any],
                   trust: str) -> dict[str, Any]:
     """The Consumer fields ``kind`` adds; for existing-role, ``common``'s role name and path are set
     from ``role_arn``. Raises ConfigError naming the key."""
@@ -71,7 +71,7 @@ def kind_settings(v: _Validator, section: Mapping[str, Any], key: str, kind: str
     return out
 
 
-def _existing_role(v: _Validator, section: Mapping[str, Any], key: str, common: dict[str, Any]) -> None:
+def _existing_role(v: Fields, section: Mapping[str, Any], key: str, common: dict[str, Any]) -> None:
     for name in ("role_name", "role_path"):
         if name in section:
             raise v.fail(f"{key}.{name}", "is not used with kind = \"existing-role\": role_arn names the role")
@@ -95,7 +95,7 @@ def _existing_role(v: _Validator, section: Mapping[str, Any], key: str, common: 
     common["role_name"], common["role_path"] = match["name"], match["path"]
 
 
-def _credential_source(v: _Validator, section: Mapping[str, Any], key: str) -> str | None:
+def _credential_source(v: Fields, section: Mapping[str, Any], key: str) -> str | None:
     if "credential_source" not in section:
         return None
     value = section["credential_source"]
@@ -105,7 +105,7 @@ def _credential_source(v: _Validator, section: Mapping[str, Any], key: str) -> s
     return value
 
 
-def _vpc_ids(v: _Validator, value: Any, where: str) -> tuple[str, ...]:
+def _vpc_ids(v: Fields, value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise v.fail(where, "must be a non-empty array of VPC ids ([\"vpc-0a1b2c3d\"])")
     if len(value) > MAX_VPC_IDS:

@@ -1,6 +1,6 @@
 """Load and validate ``xacct.toml`` into the frozen model (:mod:`xacct_infra.config.model`).
 
-Every input check lives here. A problem raises :class:`ConfigError` whose message is one
+Every section check lives here (the per-value checks in :mod:`.fields`). A problem raises :class:`ConfigError` whose message is one
 line: the file, the key path (``account_a.tables[1].access``) and what is allowed. Unknown
 keys are errors, never ignored: a misspelt ``acess`` must not silently drop a grant.
 """
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from xacct_infra import arns, inputs, regions
 from xacct_infra.config import consumer_kind
+from xacct_infra.config.fields import Fields, kind, no_duplicates
 from xacct_infra.config.model import (
     DEFAULT_CONFIG,
     KEY_ACCESS,
@@ -34,7 +35,7 @@ from xacct_infra.errors import ConfigError
 from xacct_infra.inputs import quote
 
 # ASCII only, everywhere: Python's \d and \w match any Unicode digit or letter ("١١١١٢٢٢٢٣٣٣٣").
-# Values with non-ASCII or control characters are refused before any pattern is tried (_Validator.text).
+# Values with non-ASCII or control characters are refused before any pattern is tried (fields.Fields.text).
 _ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", re.ASCII)
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}", re.ASCII)
@@ -50,7 +51,6 @@ _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
 _ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}/(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}/)*", re.ASCII)
 _POLICY_ARN = re.compile(rf"arn:(?P<partition>{arns.PARTITION_PATTERN}):iam::(?P<account>[0-9]{{12}}|aws):policy/([\w+=,.@/-]{{1,512}})", re.ASCII)
 _KEY_TEXT = re.compile(r"[!-~]+", re.ASCII)  # arns.parse_key says what exactly is wrong
-MAX_STRING = 2048  # longer than any value a config key allows; longer values are refused before a pattern runs
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 # --------------------------------------------------------------------------- loading
@@ -104,81 +104,8 @@ def loads(raw: bytes | str, *, source: str = DEFAULT_CONFIG) -> Config:
     return _Validator(source).config(data)
 
 
-T = TypeVar("T")
-
-
-class _Validator:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str | None, problem: str) -> ConfigError:
-        return ConfigError(self.source, key, problem)
-
-    # -- generic helpers
-
-    def table(self, data: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> Mapping[str, Any]:
-        if not isinstance(data, dict):
-            raise self.fail(key, f"must be a table, got {_kind(data)}")
-        for name in data:
-            if name not in allowed:
-                hint = _did_you_mean(name, allowed)
-                raise self.fail(_join(key, name), f"unknown key{hint}; allowed: {', '.join(allowed)}")
-        for name in required:
-            if name not in data:
-                raise self.fail(_join(key, name), "is required")
-        return cast(Mapping[str, Any], data)
-
-    def text(self, where: str, value: Any, pattern: re.Pattern[str], allowed: str, max_len: int = MAX_STRING) -> str:
-        """A string value matching ``pattern``. Refused first, with a precise reason, when it is not a
-        string, is longer than any allowed value, or holds a non-ASCII or control character (a
-        lookalike such as a Cyrillic "а" or an Arabic-Indic digit must not pass for ASCII)."""
-        if not isinstance(value, str):
-            raise self.fail(where, f"must be a string, got {_kind(value)}")
-        if len(value) > max_len:
-            raise self.fail(where, f"is {len(value)} characters long; allowed: {allowed}")
-        odd = next((i for i, ch in enumerate(value) if not " " <= ch <= "~"), None)
-        if odd is not None:
-            ch = value[odd]
-            what = "control character" if inputs.has_control(ch) else "non-ASCII character"
-            raise self.fail(where, f"{quote(value)} holds the {what} {_describe(ch)} at position {odd}; allowed: {allowed}")
-        if not pattern.fullmatch(value):
-            raise self.fail(where, f"{quote(value)} is not valid; allowed: {allowed}")
-        return value
-
-    def string(self, data: Mapping[str, Any], key: str, name: str, default: T, pattern: re.Pattern[str], allowed: str) -> str | T:
-        if name not in data:
-            return default
-        return self.text(f"{key}.{name}", data[name], pattern, allowed)
-
-    def choice(self, data: Mapping[str, Any], key: str, name: str, choices: tuple[str, ...], default: str | None = None) -> str:
-        where = f"{key}.{name}"
-        if name not in data:
-            if default is None:
-                raise self.fail(where, f"is required; allowed: {' | '.join(choices)}")
-            return default
-        value = data[name]
-        if not isinstance(value, str) or value not in choices:
-            raise self.fail(where, f"{quote(value)} is not an access level; allowed: {' | '.join(choices)}")
-        return value
-
-    def integer(self, data: Mapping[str, Any], key: str, name: str, default: int, low: int, high: int, unit: str) -> int:
-        value = data.get(name, default)
-        where = f"{key}.{name}"
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(where, f"must be an integer, got {_kind(value)}")
-        if not low <= value <= high:
-            raise self.fail(where, f"{quote(value)} is out of range; allowed: {low}..{high} {unit}")
-        return value
-
-    def array_of_tables(self, data: Mapping[str, Any], key: str, name: str) -> list[Any]:
-        if name not in data:
-            return []
-        value = data[name]
-        if not isinstance(value, list):
-            raise self.fail(f"{key}.{name}", f"must be an array of tables ([[{key}.{name}]]), got {_kind(value)}")
-        return value
-
-    # -- sections
+class _Validator(Fields):
+    """The sections of a config: the top level, account_a and each consumer."""
 
     def config(self, data: dict[str, Any]) -> Config:
         top = self.table(data, "", ("account_a", "account_b"), ())
@@ -266,7 +193,7 @@ class _Validator:
 
         duration = section.get("max_session_duration", 3600)
         if not isinstance(duration, int) or isinstance(duration, bool):
-            raise self.fail(f"{key}.max_session_duration", f"must be an integer number of seconds, got {_kind(duration)}")
+            raise self.fail(f"{key}.max_session_duration", f"must be an integer number of seconds, got {kind(duration)}")
         if not 3600 <= duration <= 43200:
             raise self.fail(f"{key}.max_session_duration", f"{quote(duration)} is out of range; allowed: 3600..43200 seconds")
 
@@ -278,13 +205,13 @@ class _Validator:
         if not raw_tables:
             raise self.fail(f"{key}.tables", "no tables: a config that grants nothing is refused; add at least one [[account_a.tables]]")
         tables = tuple(self.table_entry(t, f"{key}.tables[{i}]") for i, t in enumerate(raw_tables))
-        _no_duplicates(self, tables, lambda t: t.name, f"{key}.tables", "name")
+        no_duplicates(self, tables, lambda t: t.name, f"{key}.tables", "name")
 
         keys = tuple(
             self.key_entry(k, f"{key}.keys[{i}]", common["id"], common["region"])
             for i, k in enumerate(self.array_of_tables(section, key, "keys"))
         )
-        _no_duplicates(self, keys, lambda k: (k.region, k.key_id), f"{key}.keys", "id")
+        no_duplicates(self, keys, lambda k: (k.region, k.key_id), f"{key}.keys", "id")
 
         managed_quota = self.integer(section, key, "managed_policies_quota", 10, 0, 20, "managed policies (IAM allows up to 20 per role)")
         trust_quota = self.integer(section, key, "trust_policy_quota", 2048, 2048, 4096, "characters (IAM's quota is 2048, raisable to 4096)")
@@ -309,7 +236,7 @@ class _Validator:
         """A managed policy of Account A itself (or an AWS managed one), in Account A's partition:
         IAM refuses a boundary from another account, and an ARN of another partition never matches."""
         partition = arns.partition_for_region(region)
-        allowed = f"a managed policy ARN of account_a (arn:{partition}:iam::{account_id}:policy/NAME) or an AWS managed policy"
+        allowed = f"a managed policy ARN of account_a ({arns.managed_policy_arn(partition, account_id, '/', 'NAME')}) or an AWS managed policy"
         boundary = self.string(section, key, "permissions_boundary", None, _POLICY_ARN, allowed)
         match = _POLICY_ARN.fullmatch(boundary) if boundary else None
         if match and match["partition"] != partition:
@@ -333,10 +260,10 @@ class _Validator:
         keys: tuple[Key, ...] | None = None
         if "tables" in section:
             tables = tuple(self.narrow_table(t, f"{key}.tables[{i}]", a) for i, t in enumerate(self.array_of_tables(section, key, "tables")))
-            _no_duplicates(self, tables, lambda t: t.name, f"{key}.tables", "name")
+            no_duplicates(self, tables, lambda t: t.name, f"{key}.tables", "name")
         if "keys" in section:
             keys = tuple(self.narrow_key(k, f"{key}.keys[{i}]", a) for i, k in enumerate(self.array_of_tables(section, key, "keys")))
-            _no_duplicates(self, keys, lambda k: (k.region, k.key_id), f"{key}.keys", "id")
+            no_duplicates(self, keys, lambda k: (k.region, k.key_id), f"{key}.keys", "id")
         if tables is not None and not tables:
             raise self.fail(f"{key}.tables", "is empty: a consumer that may use no table is refused; remove the consumer instead")
         narrowed = tables is not None or keys is not None
@@ -378,7 +305,7 @@ class _Validator:
         access = self.choice(section, key, "access", TABLE_ACCESS)
         indexes = section.get("indexes", indexes_default)
         if not isinstance(indexes, bool) and not (indexes is None and indexes_default is None):
-            raise self.fail(f"{key}.indexes", f"must be true or false, got {_kind(indexes)}")
+            raise self.fail(f"{key}.indexes", f"must be true or false, got {kind(indexes)}")
         return Table(name=name, access=cast(TableAccess, access), indexes=indexes)  # type: ignore[arg-type]
 
     def key_entry(self, data: Any, key: str, account_id: str, region: str) -> Key:
@@ -398,46 +325,6 @@ class _Validator:
                 raise self.fail(where, f"names region {key_region} (partition {arns.partition_for_region(key_region)}) but account_a.region "
                                 f"{region} is in {arns.partition_for_region(region)}; the role cannot use a key of another partition")
         return Key(key_id=key_id, region=key_region, access=cast(KeyAccess, access))
-
-
-def _no_duplicates(v: _Validator, items: tuple[T, ...], ident: Callable[[T], object], key: str, name: str) -> None:
-    seen: dict[object, int] = {}
-    for i, item in enumerate(items):
-        k = ident(item)
-        if k in seen:
-            raise v.fail(f"{key}[{i}].{name}", f"duplicates {key}[{seen[k]}]; list each one once with the widest access it needs")
-        seen[k] = i
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
-
-
-def _join(key: str, name: str) -> str:
-    """``key.name``; a name that is not a short bare key is quoted (and capped), so a key path
-    is always one short line whatever the file's keys hold."""
-    shown = name if _BARE_KEY.fullmatch(name) else quote(name, 32)
-    return f"{key}.{shown}" if key else shown
-
-
-def _describe(ch: str) -> str:
-    import unicodedata
-
-    return f"U+{ord(ch):04X}" + (f" ({unicodedata.name(ch)})" if unicodedata.name(ch, "") else "")
-
-
-def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
-            dict: "a table"}.get(type(value), type(value).__name__)
-
-
-def _did_you_mean(name: str, allowed: tuple[str, ...]) -> str:
-    import difflib
-
-    if len(name) > 64:
-        return ""
-
-    close = difflib.get_close_matches(name, allowed, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # Patterns other inputs (CLI flags) are held to as well.
