@@ -1,46 +1,77 @@
-"""Endpoints that answer, but not as AWS: TLS failures and HTML pages exit 2 with one line (README, exit codes)."""
+"""Endpoints that answer, but not as AWS: TLS failures, HTML pages (a captive portal, a proxy, a wrong
+--endpoint-url pointing at a web server), empty bodies and JSON of another API exit 2 with one line
+naming the endpoint (README, exit codes), from every command that calls AWS, never a traceback."""
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import MINIMAL
+from tests.web_page import ANSWERS, WebPage, web_page
 
 
-class HTMLHandler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-        self.send_response(502)  # a proxy or load balancer in front of nothing
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+@pytest.fixture(scope="module")
+def server() -> Iterator[WebPage]:
+    with web_page() as page:
+        yield page
 
 
-@pytest.fixture
-def html_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HTMLHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+@pytest.fixture(autouse=True)
+def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("xacct_infra.aws.MAX_ATTEMPTS", 1)  # no retry (and no backoff sleep) on a 5xx page
 
 
 ENV = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEEXAMPLE00", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PROFILE": None, "AWS_SESSION_TOKEN": None,
-       "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_MAX_ATTEMPTS": "1"}
+       "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_ENDPOINT_URL": None,
+       "XACCT_CONFIG": None}
+
+# Every command that calls AWS (`profile` writes a profile offline and takes no endpoint).
+COMMANDS = {
+    "credentials": ("credentials",),
+    "verify": ("verify",),
+    "exec": ("exec", "--", "true"),
+    "status": ("status", "--account-a"),
+    "deploy": ("deploy", "--account-a", "--yes"),
+    "deploy-plan": ("deploy", "--account-b", "--plan"),
+    "destroy": ("destroy", "--account-a", "--yes"),
+    "audit": ("audit",),
+}
+
+
+def run_against(run, config: str, url: str, command: tuple[str, ...]):
+    name, *rest = command
+    return run(name, "--config", config, "--endpoint-url", url, *rest, env=ENV)
+
+
+def assert_one_line_exit_2(result, url: str, says: str) -> None:
+    assert "Traceback" not in result.output and "KeyError" not in result.output, result.output
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("xacct-infra: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert url in result.stderr and says in result.stderr, result.stderr
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(("scheme", "says"), [("http", "answered HTTP 502 without an AWS error"), ("https", "TLS with https://")],
                          ids=["html-page", "tls-to-plain-http"])
-def test_an_endpoint_that_is_not_aws_exits_2_with_one_line(run, write_config, html_server: str, scheme: str, says: str) -> None:
-    config = str(write_config(MINIMAL))
-    result = run("status", "--account-a", "--config", config, "--endpoint-url", f"{scheme}://{html_server}", env=ENV)
-    assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("xacct-infra: error: ") and result.stderr.count("\n") == 1 and says in result.stderr
-    assert "Traceback" not in result.output
+def test_an_endpoint_that_is_not_aws_exits_2_with_one_line(run, write_config, server: WebPage, scheme: str, says: str) -> None:
+    url = server.answering("html-502").replace("http", scheme, 1)
+    result = run_against(run, str(write_config(MINIMAL)), url, COMMANDS["status"])
+    assert_one_line_exit_2(result, url, says)
+
+
+@pytest.mark.parametrize("answer", [a for a in ANSWERS if a != "html-502"])
+@pytest.mark.parametrize("command", ["credentials", "verify"])
+def test_credentials_and_verify_against_any_answer_that_is_not_aws(run, write_config, server: WebPage, command: str,
+                                                                  answer: str) -> None:
+    url = server.answering(answer)
+    result = run_against(run, str(write_config(MINIMAL)), url, COMMANDS[command])
+    assert_one_line_exit_2(result, url, "not an AWS")
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in ("credentials", "verify")])
+def test_every_aws_command_against_a_web_page_answered_with_200(run, write_config, server: WebPage, command: str) -> None:
+    url = server.answering("html-200")
+    result = run_against(run, str(write_config(MINIMAL)), url, COMMANDS[command])
+    assert_one_line_exit_2(result, url, "not an AWS")

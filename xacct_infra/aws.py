@@ -80,15 +80,74 @@ def _shared_loader() -> Any:
     return _LOADER
 
 
+def _core_session(profile: str | None) -> Any:
+    """A botocore session sharing the data loader, whose parsers refuse what is not an AWS answer."""
+    import botocore.session
+
+    core = botocore.session.Session(profile=profile)
+    core.register_component("data_loader", _shared_loader())
+    core.register_component("response_parser_factory", _strict_parser_factory())
+    return core
+
+
+def _strict_parser_factory() -> Any:
+    """botocore's parsers, except that an answer they cannot read raises ``ResponseParserError``.
+
+    A web page answered with HTTP 200 (a captive portal, an --endpoint-url pointing at a web
+    server) is well-formed enough for the XML parser to look for ``AssumeRoleResult`` in it and
+    fail with a bare ``KeyError``; ``translate_errors`` turns ``ResponseParserError`` into one line.
+    """
+    from botocore.parsers import ResponseParserError, ResponseParserFactory
+
+    class StrictParserFactory(ResponseParserFactory):  # type: ignore[misc]
+        def create_parser(self, protocol_name: str) -> Any:
+            parser = super().create_parser(protocol_name)
+            parse = parser.parse
+
+            def checked(response: Any, shape: Any) -> Any:
+                if protocol_name in _JSON_PROTOCOLS and response.get("status_code", 500) < 300 and not _aws_json(response, shape):
+                    raise ResponseParserError("not an AWS API response (a JSON protocol answer that is not AWS's JSON)")
+                try:
+                    return parse(response, shape)
+                except ResponseParserError:
+                    raise
+                except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+                    raise ResponseParserError(f"not an AWS API response ({type(exc).__name__})") from None
+
+            parser.parse = checked
+            return parser
+
+    return StrictParserFactory()
+
+
+_JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+
+
+def _aws_json(response: Any, shape: Any) -> bool:
+    """A successful answer of a JSON protocol (DynamoDB, KMS): empty, or a JSON object with at least one
+    member the operation can return. botocore's JSON parser reads an HTML page as ``{"message": page}``
+    and another API's JSON as an empty result, which would look like an allowed call."""
+    import json
+
+    body = response.get("body") or b""
+    if not body.strip() or shape is None or shape.type_name != "structure" or shape.serialization.get("payload"):
+        return True
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(parsed, dict):
+        return False
+    members = {member.serialization.get("name", name) for name, member in shape.members.items()}
+    return not parsed or not members or bool(members & parsed.keys())
+
+
 def session(target: Target) -> boto3.Session:
     import boto3
     import botocore.exceptions
-    import botocore.session
 
     try:
-        core = botocore.session.Session(profile=target.profile)
-        core.register_component("data_loader", _shared_loader())
-        return boto3.Session(botocore_session=core, region_name=target.region)
+        return boto3.Session(botocore_session=_core_session(target.profile), region_name=target.region)
     except botocore.exceptions.ProfileNotFound as exc:
         raise _profile_not_found(exc.kwargs.get("profile") or target.profile) from None
 
@@ -172,10 +231,8 @@ def _same_account(account: str, arn: str, target: Target, expected: str, side: s
 def session_from_keys(access_key_id: str, secret_access_key: str, session_token: str, region: str) -> boto3.Session:
     """A session with explicit (temporary) credentials, e.g. the ones obtained by assuming a role."""
     import boto3
-    import botocore.session
 
-    core = botocore.session.Session()
-    core.register_component("data_loader", _shared_loader())
+    core = _core_session(None)
     core.set_credentials(access_key_id, secret_access_key, session_token)
     return boto3.Session(botocore_session=core, region_name=region)
 
@@ -237,11 +294,7 @@ class Clients:
 
     def _core(self, target: Target) -> Any:
         if target.profile not in self._cores:
-            import botocore.session
-
-            core = botocore.session.Session(profile=target.profile)
-            core.register_component("data_loader", _shared_loader())
-            self._cores[target.profile] = core
+            self._cores[target.profile] = _core_session(target.profile)
         return self._cores[target.profile]
 
     def client(self, target: Target, service: str, *, max_attempts: int | None = None) -> Any:

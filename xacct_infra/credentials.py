@@ -173,8 +173,9 @@ def assume(sts: Any, view: ConsumerView, *, duration: int, session_name: str) ->
     try:
         response = sts.assume_role(**params)
     except botocore.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in aws.EXPIRED_CODES | aws.REJECTED_CODES:
-            raise  # about the caller's own credentials: aws.translate_errors explains those
+        code = aws.error_code(exc)
+        if code in aws.EXPIRED_CODES | aws.REJECTED_CODES or code.isdigit():
+            raise  # the caller's own credentials, or an HTTP status and no AWS error: aws.translate_errors explains those
         raise explain_assume_error(exc, view, duration) from None
     return _checked(response, account_a.region)
 
