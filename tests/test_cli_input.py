@@ -150,10 +150,10 @@ def test_a_template_name_taken_by_a_directory_writes_no_other_file(tmp_path: Pat
 
 def test_a_failure_while_writing_leaves_the_directory_as_it_was(tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """All or nothing: the second file cannot be staged (disk full), so the first is not renamed into place."""
-    import xacct_infra.files as files
+    import tempfile
 
     out = tmp_path / "new" / "out"
-    real = files.tempfile.mkstemp
+    real = tempfile.mkstemp
     calls = []
 
     def mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
@@ -162,7 +162,7 @@ def test_a_failure_while_writing_leaves_the_directory_as_it_was(tmp_path: Path, 
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)  # type: ignore[call-overload, no-any-return]
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # the OS refuses the second file: a fault, not a swapped xacct function
     one_line(CliRunner().invoke(cli, ["templates", "--config", str(config), "--out", str(out)]), "No space left on device")
     assert len(calls) == 2
     assert not (tmp_path / "new").exists()  # the directories it created are gone too

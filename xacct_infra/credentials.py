@@ -162,8 +162,6 @@ def default_session_name(user: str | None = None, host: str | None = None) -> st
 
 def assume(sts: Any, view: ConsumerView, *, duration: int, session_name: str) -> TemporaryCredentials:
     """Assume the consumer's Account A role with ``sts`` (a client holding the caller's credentials)."""
-    import botocore.exceptions
-
     account_a = view.owner
     params: dict[str, Any] = {"RoleArn": view.role.arn, "RoleSessionName": session_name, "DurationSeconds": duration}
     if account_a.external_id:
@@ -172,7 +170,7 @@ def assume(sts: Any, view: ConsumerView, *, duration: int, session_name: str) ->
               "yes" if account_a.external_id else "no")
     try:
         response = sts.assume_role(**params)
-    except botocore.exceptions.ClientError as exc:
+    except aws.client_error() as exc:
         code = aws.error_code(exc)
         if code in aws.EXPIRED_CODES | aws.REJECTED_CODES or code.isdigit():
             raise  # the caller's own credentials, or an HTTP status and no AWS error: aws.translate_errors explains those

@@ -61,7 +61,9 @@ def _level(actions: set[str], read: str, write: str, names: tuple[str, str]) -> 
     return {(True, True): f"{names[0]}-{names[1]}", (True, False): names[0], (False, True): names[1]}.get(has, "describe")
 
 
-def build(config: Config) -> Graph:
+def build(config: Config, files: Mapping[str, dict[str, Any]] | None = None) -> Graph:
+    """The picture of ``files``, the rendered templates by stem (default: the config's own, as ``check``
+    renders them): what the templates grant, not what the config says."""
     from xacct_infra import check
     from xacct_infra.access import matrix
     from xacct_infra.access import templates as tpl
@@ -70,7 +72,7 @@ def build(config: Config) -> Graph:
     graph = Graph()
     owner = _id("account", a.id)
     graph.clusters[owner] = f"Account A {a.id} (owner)"
-    files, stems = check.rendered_files(config), check.layout(config)
+    files, stems = (check.rendered_files(config) if files is None else files), check.layout(config)
     for consumer in config.consumers:
         view = config.view_of(consumer)
         ts = tpl.load({"a": files["account-a"], "b": files[stems[consumer.name]]}, view, a.partition)

@@ -10,9 +10,34 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from botocore.stub import Stubber
+from click.testing import CliRunner, Result
+
+from xacct_infra import aws
+from xacct_infra.cli import cli
 
 A_ID, B_ID, REGION = "111111111111", "222222222222", "us-east-1"
 EXTERNAL_ID = "xacct-test-external-id"
+
+
+class StubbedClients(aws.Clients):
+    """The CLI's client factory handing out one Stubber-backed STS client (and nothing else)."""
+
+    def __init__(self, sts: Any) -> None:
+        super().__init__()
+        self.sts = sts
+
+    def client(self, target: aws.Target, service: str, *, max_attempts: int | None = None) -> Any:
+        assert service == "sts", service
+        return self.sts
+
+
+def run_stubbed(stub: Stubber, *args: str) -> Result:
+    """The CLI with ``stub``'s STS client from its client factory (the one injection point): the
+    answer is whatever the test scripts the endpoint to say."""
+    return CliRunner().invoke(cli, list(args), obj=StubbedClients(stub.client), catch_exceptions=False)
 
 CONFIG = """
 [account_a]

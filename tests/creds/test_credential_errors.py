@@ -8,9 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from creds_support import A_ID, B_ID, REGION, Emulated
+from click.testing import CliRunner
+from creds_support import A_ID, B_ID, REGION, Emulated, run_stubbed
 
 from xacct_infra import aws
+from xacct_infra.cli import cli
 from xacct_infra.config import loads
 
 SOURCE_SECRET = "SOURCE-SECRET-never-print-me"
@@ -27,13 +29,13 @@ def one_line_error(result: Any, code: int, *secrets: str) -> str:
 
 
 @pytest.fixture
-def stubbed_sts(monkeypatch: pytest.MonkeyPatch):
-    """The CLI's STS client, replaced by a Stubber-backed one: script an STS answer."""
+def stubbed_sts():
+    """The CLI's STS client, a Stubber-backed one from the client factory: script an STS answer."""
     sts = boto3.client("sts", region_name=REGION, aws_access_key_id="AKIASOURCE", aws_secret_access_key=SOURCE_SECRET)
     stub = Stubber(sts)
     stub.activate()
-    monkeypatch.setattr(aws, "client", lambda sess, service, target, **kw: sts)
     yield stub
+    stub.assert_no_pending_responses()  # the scripted answer was the one the command got
     stub.deactivate()
 
 
@@ -50,18 +52,18 @@ def cmd(emulated: Emulated, *args: str) -> list[str]:
      ["MaxSessionDuration", "redeploy Account A"]),
     ("RegionDisabledException", "STS is not activated in this region for account:222222222222.", ["not activated in us-east-1"]),
 ])
-def test_assume_role_refusals_are_explained(run, emulated: Emulated, stubbed_sts: Stubber, code: str, message: str,
+def test_assume_role_refusals_are_explained(emulated: Emulated, stubbed_sts: Stubber, code: str, message: str,
                                             expect: list[str]) -> None:
     stubbed_sts.add_client_error("assume_role", service_error_code=code, service_message=message, http_status_code=403)
-    output = one_line_error(run(*cmd(emulated)), 2)
+    output = one_line_error(run_stubbed(stubbed_sts, *cmd(emulated)), 2)
     for text in expect:
         assert text in output
 
 
 @pytest.mark.parametrize(("code", "expect"), [("ExpiredToken", "have expired"), ("InvalidClientTokenId", "were rejected")])
-def test_expired_or_rejected_caller_credentials(run, emulated: Emulated, stubbed_sts: Stubber, code: str, expect: str) -> None:
+def test_expired_or_rejected_caller_credentials(emulated: Emulated, stubbed_sts: Stubber, code: str, expect: str) -> None:
     stubbed_sts.add_client_error("assume_role", service_error_code=code, service_message=f"token {SOURCE_SECRET}?", http_status_code=403)
-    assert expect in one_line_error(run(*cmd(emulated)), 2)
+    assert expect in one_line_error(run_stubbed(stubbed_sts, *cmd(emulated)), 2)
 
 
 def test_no_credentials(run, emulated: Emulated, tmp_path: Path) -> None:
@@ -135,3 +137,24 @@ def test_assume_error_message_quotes_no_free_text() -> None:
 def test_bad_ini_profile_name_is_refused_before_any_call(run, emulated: Emulated) -> None:
     result = run(*cmd(emulated, "--format", "ini", "--name", "two words", "--endpoint-url", "http://127.0.0.1:9"))
     assert "--name" in one_line_error(result, 2)
+
+
+class FailingClients(aws.Clients):
+    """A client factory whose every client fails with ``error`` (an AWS answer nothing anticipated, or a bug)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def client(self, target: aws.Target, service: str, *, max_attempts: int | None = None) -> Any:
+        raise self.error
+
+
+def test_an_unanticipated_aws_error_is_one_line_exit_1_and_a_bug_is_not_hidden(emulated: Emulated) -> None:
+    from botocore.exceptions import ClientError
+
+    odd = ClientError({"Error": {"Code": "OddFailure", "Message": "odd"}}, "AssumeRole")
+    result = CliRunner().invoke(cli, cmd(emulated), obj=FailingClients(odd), catch_exceptions=False)
+    assert "AWS: " in one_line_error(result, 1) and "OddFailure" in result.output and "--debug" in result.output
+    with pytest.raises(LookupError):  # not botocore's: a traceback, never dressed up as an AWS error
+        CliRunner().invoke(cli, cmd(emulated), obj=FailingClients(LookupError("a bug")), catch_exceptions=False)

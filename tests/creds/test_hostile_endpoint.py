@@ -15,9 +15,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from creds_support import A_ID, AWS_VARS, B_ID, REGION
+from creds_support import A_ID, AWS_VARS, B_ID, REGION, run_stubbed
 
-from xacct_infra import aws, credentials
+from xacct_infra import credentials
 
 CONFIG = f"""
 [account_a]
@@ -59,7 +59,6 @@ def sts(monkeypatch: pytest.MonkeyPatch) -> Stubber:
     client = boto3.client("sts", region_name=REGION, aws_access_key_id="AKIASOURCE", aws_secret_access_key="source-secret")
     stub = Stubber(client)
     stub.activate()
-    monkeypatch.setattr(aws, "client", lambda sess, service, target, **kw: client)
     for name in AWS_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIASOURCE")
@@ -69,22 +68,22 @@ def sts(monkeypatch: pytest.MonkeyPatch) -> Stubber:
 
 @pytest.mark.parametrize("fmt", credentials.FORMATS)
 @pytest.mark.parametrize(("field", "value"), HOSTILE, ids=[f"{f}:{v!r}"[:40] for f, v in HOSTILE])
-def test_a_hostile_answer_prints_nothing_and_exits_2(run, tmp_path: Path, sts: Stubber, fmt: str, field: str, value: str) -> None:
+def test_a_hostile_answer_prints_nothing_and_exits_2(tmp_path: Path, sts: Stubber, fmt: str, field: str, value: str) -> None:
     (tmp_path / "xacct.toml").write_text(CONFIG)
     # The Stubber checks the shape botocore expects, not the content: exactly what a hostile server controls.
     sts.add_response("assume_role", response(**{field: value}))
-    result = run("credentials", "--config", str(tmp_path / "xacct.toml"), "--format", fmt)
+    result = run_stubbed(sts, "credentials", "--config", str(tmp_path / "xacct.toml"), "--format", fmt)
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and field in result.stderr and "Traceback" not in result.stderr
     assert value not in result.stderr or not value  # the bad value (perhaps a secret) is never echoed
 
 
-def test_a_good_answer_still_prints_every_format(run, tmp_path: Path, sts: Stubber) -> None:
+def test_a_good_answer_still_prints_every_format(tmp_path: Path, sts: Stubber) -> None:
     (tmp_path / "xacct.toml").write_text(CONFIG)
     for fmt in credentials.FORMATS:
         sts.add_response("assume_role", response())
-        result = run("credentials", "--config", str(tmp_path / "xacct.toml"), "--format", fmt)
+        result = run_stubbed(sts, "credentials", "--config", str(tmp_path / "xacct.toml"), "--format", fmt)
         assert result.exit_code == 0 and GOOD["SessionToken"] in result.stdout, result.output
 
 

@@ -85,7 +85,9 @@ class _Group(click.Group):
             raise
         except Exception as exc:
             # AWS errors we did not anticipate still get one line, not a traceback.
-            if not type(exc).__module__.startswith("botocore"):
+            from xacct_infra.aws import is_aws_error
+
+            if not is_aws_error(exc):
                 raise
             _fail(ctx, f"error: AWS: {exc} (rerun with --debug for details)", ExitCode.FAILED)
         except KeyboardInterrupt:

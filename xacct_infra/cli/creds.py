@@ -41,6 +41,11 @@ def _session_name(name: str | None) -> str:
     return credentials.check_session_name(name) if name else credentials.default_session_name()
 
 
+def _clients() -> aws.Clients:
+    """The client factory the root command put on the context (tests pass a fake one)."""
+    return click.get_current_context().find_object(aws.Clients) or aws.Clients()
+
+
 def _obtain(config_path: str, consumer: str | None, profile: str | None, endpoint_url: str | None, duration: int,
             session_name: str | None) -> credentials.TemporaryCredentials:
     with credentials.resolving(profile):  # first: a credential_process loop is refused before anything else
@@ -49,9 +54,9 @@ def _obtain(config_path: str, consumer: str | None, profile: str | None, endpoin
         credentials.check_duration(duration, a)
         name = _session_name(session_name)
         target = aws.Target(region=a.region, profile=profile, endpoint_url=endpoint_url)
-        sess = aws.session(target)
+        sts = _clients().client(target, "sts")
         with aws.translate_errors(target):
-            return credentials.assume(aws.client(sess, "sts", target), view, duration=duration, session_name=name)
+            return credentials.assume(sts, view, duration=duration, session_name=name)
 
 
 @click.command("credentials")
@@ -160,10 +165,10 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
                           emulator=emulator, wait=wait, deny_tables=deny_table, deny_keys=deny_key)
     verify.check_options(view, opts)
     target = aws.Target(region=view.owner.region, profile=profile, endpoint_url=endpoint_url)
-    sess = aws.session(target)
+    made = _clients()
 
     def clients_for(creds: credentials.TemporaryCredentials) -> verify.ClientFactory:
-        assumed = aws.session_from_keys(creds.access_key_id, creds.secret_access_key, creds.session_token, creds.region)
+        assumed = made.from_keys(creds.access_key_id, creds.secret_access_key, creds.session_token, creds.region)
         cache: dict[tuple[str, str], Any] = {}
 
         def get(service: str, region: str) -> Any:
@@ -174,7 +179,7 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
         return get
 
     with credentials.resolving(profile), aws.translate_errors(target):
-        verifier = verify.Verifier(view, aws.client(sess, "sts", target), clients_for,
+        verifier = verify.Verifier(view, made.client(target, "sts"), clients_for,
                                    on_progress=lambda message: click.echo(message, err=True))
         rows = verifier.run(opts)
     if output == "json":
