@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -135,16 +134,10 @@ def test_endpoint_url_flag_is_used(emulator, run, cfg, monkeypatch) -> None:
     assert result.exit_code == 0, result.stderr
 
 
-class OneAttempt(aws.Clients):
-    """The real client factory, each client trying once (a closed port is not retried for seconds)."""
-
-    def client(self, target: aws.Target, service: str, *, max_attempts: int | None = None) -> Any:
-        return super().client(target, service, max_attempts=1)
-
-
 def test_closed_port_exits_2_naming_the_endpoint(emulator, cfg, monkeypatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    result = CliRunner().invoke(cli, ["deploy", "--account-a", "--config", str(cfg)], obj=OneAttempt(), catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["deploy", "--account-a", "--config", str(cfg)], obj=aws.Clients(max_attempts=1),
+                                catch_exceptions=False)  # the real factory, each client trying once: a closed port is not retried
     assert result.exit_code == 2
     assert "cannot reach http://127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr

@@ -4,12 +4,15 @@ naming the endpoint (README, exit codes), from every command that calls AWS, nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from click.testing import CliRunner, Result
 
 from tests.conftest import MINIMAL
 from tests.web_page import ANSWERS, WebPage, web_page
+from xacct_infra import aws
+from xacct_infra.cli import cli
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +21,13 @@ def server() -> Iterator[WebPage]:
         yield page
 
 
-@pytest.fixture(autouse=True)
-def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("xacct_infra.aws.MAX_ATTEMPTS", 1)  # no retry (and no backoff sleep) on a 5xx page
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """The CLI with the real client factory, each client trying once: no retry (and no backoff sleep) on a 5xx page."""
+    def invoke(*args: str, env: dict[str, str | None] | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), env=env, obj=aws.Clients(max_attempts=1), catch_exceptions=False)
+
+    return invoke
 
 
 ENV = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEEXAMPLE00", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PROFILE": None, "AWS_SESSION_TOKEN": None,

@@ -289,8 +289,11 @@ class Clients:
     only loaded by code that asks for a boto3 :meth:`session`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_attempts: int | None = None) -> None:
+        """``max_attempts``: every client's budget of attempts (default ``MAX_ATTEMPTS``; a test that
+        talks to a closed port or a web page passes 1: no retry, no backoff sleep)."""
         self._cores: dict[str | None, Any] = {}
+        self.max_attempts = max_attempts
 
     def _core(self, target: Target) -> Any:
         if target.profile not in self._cores:
@@ -299,7 +302,11 @@ class Clients:
 
     def client(self, target: Target, service: str, *, max_attempts: int | None = None) -> Any:
         with translate_errors(target):
-            return client(self._core(target), service, target, max_attempts=max_attempts)
+            return client(self._core(target), service, target, max_attempts=max_attempts or self.max_attempts)
+
+    def session_client(self, sess: boto3.Session, service: str, target: Target) -> Any:
+        """A client of ``sess`` (e.g. an assumed role's, from :meth:`from_keys`) with this factory's settings."""
+        return client(sess, service, target, max_attempts=self.max_attempts)
 
     def session(self, target: Target) -> boto3.Session:
         return session(target)

@@ -15,9 +15,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from click.testing import CliRunner
 from creds_support import A_ID, AWS_VARS, B_ID, REGION, run_stubbed
 
-from xacct_infra import credentials
+from xacct_infra import aws, credentials
+from xacct_infra.cli import cli
 
 CONFIG = f"""
 [account_a]
@@ -146,18 +148,18 @@ def test_a_profile_whose_credential_process_calls_itself_is_refused_in_under_2_s
 # --------------------------------------------------------------------------- DynamoDB and KMS that are not AWS
 
 @pytest.mark.parametrize("answer", ["html-200", "json-200"])
-def test_verify_with_sts_answering_and_dynamodb_kms_a_web_page_exits_2_naming_no_policy(run, emulated, monkeypatch: pytest.MonkeyPatch,
+def test_verify_with_sts_answering_and_dynamodb_kms_a_web_page_exits_2_naming_no_policy(emulated, monkeypatch: pytest.MonkeyPatch,
                                                                                        answer: str) -> None:
     """STS is the emulator (the role is assumed), but DynamoDB and KMS are sent to a web server
     (AWS_ENDPOINT_URL_DYNAMODB / _KMS): their 200 pages are not 'allowed' answers, nor a policy's fault."""
     from tests.web_page import web_page
 
-    monkeypatch.setattr(aws, "MAX_ATTEMPTS", 1)
     with web_page() as page:
         url = page.answering(answer)
         monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", url)
-        result = run("verify", "--config", str(emulated.config), "--profile", "instance", "--emulator")
+        result = CliRunner().invoke(cli, ["verify", "--config", str(emulated.config), "--profile", "instance", "--emulator"],
+                                    obj=aws.Clients(max_attempts=1), catch_exceptions=False)  # no retry, no backoff sleep
     assert "Traceback" not in result.output, result.output
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and "not an AWS API response" in result.stderr, result.stderr

@@ -173,7 +173,7 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
 
         def get(service: str, region: str) -> Any:
             if (service, region) not in cache:
-                cache[service, region] = aws.client(assumed, service, aws.Target(region=region, endpoint_url=endpoint_url))
+                cache[service, region] = made.session_client(assumed, service, aws.Target(region=region, endpoint_url=endpoint_url))
             return cache[service, region]
 
         return get
