@@ -54,6 +54,14 @@ class Target:
     profile: str | None = None
     endpoint_url: str | None = None
 
+    def endpoint(self, service: str) -> str:
+        """Where ``service``'s calls go, as the user wrote it: --endpoint-url, AWS_ENDPOINT_URL_<SERVICE>,
+        AWS_ENDPOINT_URL, else AWS's own endpoint in the region."""
+        import os
+
+        return (self.endpoint_url or os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL")
+                or f"AWS {service} in {self.region}")
+
     def describe(self) -> str:
         import os
 

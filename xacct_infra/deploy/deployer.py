@@ -12,6 +12,7 @@ Comments explain CloudFormation's quirks; see RESEARCH.md section 3 for the peer
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import uuid
@@ -53,6 +54,7 @@ class Deployer:
         self.races = Races(self.c, self.changesets, self._matches)
         self._template_store = template_store
         self._account_check = account_check
+        self._unsupported: list[str] = []  # what the endpoint lacks, found during one deploy
 
     @property
     def cfn(self) -> Any:
@@ -67,11 +69,14 @@ class Deployer:
     def deploy(self, spec: StackSpec, opts: DeployOptions | None = None) -> DeployResult:
         opts = opts or DeployOptions()
         self.c.start()
+        self._unsupported = []
         deadline = Deadline(self.c.clock, opts.timeout)
         try:
-            return self._deploy(spec, opts, deadline)
+            result = self._deploy(spec, opts, deadline)
         except OtherDeploy as other:
-            return self.races.after(spec, other, deadline)
+            result = self.races.after(spec, other, deadline)
+        # Said by the caller once per endpoint for all its stacks, not once per stack (see cli/deploy.py).
+        return dataclasses.replace(result, unsupported=tuple(self._unsupported)) if self._unsupported else result
 
     def describe(self, stack_name: str) -> dict[str, Any] | None:
         return self.c.describe(stack_name)
@@ -267,8 +272,7 @@ class Deployer:
         except Exception as exc:
             if not aws.is_unsupported(exc):
                 raise
-            self.reporter.warning(f"{spec.stack_name}: this endpoint does not support termination protection "
-                                  f"({type(exc).__name__}); the stack is not protected")
+            self._unsupported.append(f"termination protection ({type(exc).__name__})")
             return
         self.reporter.info(f"{spec.stack_name}: termination protection {'on' if want else 'off'}")
 

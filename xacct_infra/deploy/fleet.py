@@ -32,10 +32,41 @@ def deploy_one(target: StackTarget, deployer: Deployer, spec: StackSpec, opts: D
                 "status": result.stack_status, "outputs": result.outputs}
     if result.note:
         row["note"] = result.note
+    if result.unsupported:
+        row["unsupported"] = list(result.unsupported)
     if result.outputs is None and result.outcome != "planned":
-        deployer.reporter.info(f"{result.stack_name}: CloudFormation returned no outputs; values known from the config are shown")
         row["known_from_config"] = target.known_outputs
     return row
+
+
+def endpoint_notices(targets: Sequence[StackTarget], rows: Mapping[str, Row]) -> list[tuple[str, str]]:
+    """What the endpoints lack, once per endpoint for all the stacks it concerns: (level, message).
+
+    An emulator has neither termination protection nor stack outputs; saying so once per stack
+    repeats one fact about the endpoint as many times as there are stacks."""
+    names = [t.stack_name for t in targets]
+    lacking: dict[tuple[str, str], list[str]] = {}
+    no_outputs: dict[str, list[str]] = {}
+    for t in targets:
+        row = rows.get(t.label)
+        if row is None:
+            continue
+        where = t.target.endpoint("cloudformation")
+        stack = t.stack_name if names.count(t.stack_name) == 1 else f"{t.stack_name} [{t.short}]"
+        for what in row.get("unsupported", ()):
+            lacking.setdefault((where, what), []).append(stack)
+        if "known_from_config" in row:
+            no_outputs.setdefault(where, []).append(stack)
+    notices = [("warning", f"{where} does not support {what}: {_and(stacks)} {'is' if len(stacks) == 1 else 'are'} not protected"
+                if what.startswith("termination protection") else f"{where} does not support {what} ({_and(stacks)})")
+               for (where, what), stacks in lacking.items()]
+    notices += [("info", f"{where}: CloudFormation returned no outputs for {_and(stacks)}; values known from the config are shown "
+                 "(from config)") for where, stacks in no_outputs.items()]
+    return notices
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def failed_row(outcome: str, error: str, code: ExitCode) -> Row:

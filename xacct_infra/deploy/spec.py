@@ -67,6 +67,7 @@ class DeployResult:
     stack_status: str | None = None
     changes: list[plan_mod.ResourceChange] = field(default_factory=list)
     note: str | None = None  # e.g. the change completed before an interrupt could take effect
+    unsupported: tuple[str, ...] = ()  # what the endpoint lacks, e.g. "termination protection (ResponseParserError)"
 
 
 @dataclass
