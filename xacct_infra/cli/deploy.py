@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import IO, Any
 
 import click
@@ -13,7 +12,7 @@ import click
 from xacct_infra import aws
 from xacct_infra import config as config_mod
 from xacct_infra.cli.options import config_option, endpoint_option, output_option, region_option
-from xacct_infra.cli.progress import LineReporter, clock_for, reporter_for
+from xacct_infra.cli.progress import LineReporter, clock_for, notices_after, reporter_for
 from xacct_infra.deploy import fleet, targets
 from xacct_infra.deploy.deployer import DeployOptions
 from xacct_infra.deploy.interrupts import Interrupts
@@ -110,7 +109,7 @@ def deploy(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     def make(target: StackTarget, reporter: Reporter) -> Any:
         return _deployer(factory, target, reporter, interrupts)
 
-    with interrupts.sigint(), _notices_after(chosen, rows):  # Ctrl-C is counted, never raised inside an AWS call
+    with interrupts.sigint(), notices_after(lambda: fleet.endpoint_notices(chosen, rows)):  # Ctrl-C is counted, never raised inside an AWS call
         for target in a_targets + (b_targets if len(b_targets) == 1 else []):
             if interrupts.count:
                 click.echo(f"xacct-infra: {target.stack_name}: not started (interrupted)", err=True)
@@ -135,20 +134,6 @@ def deploy(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     code = fleet.exit_code(rows)
     if code:  # one row per consumer says what failed
         ctx.exit(int(code))
-
-
-@contextlib.contextmanager
-def _notices_after(chosen: list[StackTarget], rows: dict[str, fleet.Row]) -> Iterator[None]:
-    """Once the deploys are over (however they end): what the endpoints lack, one line each for all stacks."""
-    from xacct_infra.cli.options import colour_enabled
-
-    try:
-        yield
-    finally:
-        colour = colour_enabled(sys.stderr)
-        for level, message in fleet.endpoint_notices(chosen, rows):
-            text = f"warning: {message}" if level == "warning" else message
-            click.echo(click.style(text, fg="yellow") if colour and level == "warning" else text, err=True, color=colour)
 
 
 def _deployer(factory: aws.Clients, target: StackTarget, reporter: Reporter | None = None, interrupts: Interrupts | None = None) -> Any:

@@ -6,11 +6,12 @@ every character (logs, pipes); the live view fits the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Protocol, TextIO
 
@@ -229,3 +230,18 @@ def reporter_for(stream: TextIO | None = None) -> LineReporter:
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGWINCH"):
         signal.signal(signal.SIGWINCH, reporter.on_resize)
     return reporter
+
+
+@contextlib.contextmanager
+def notices_after(notices: Callable[[], list[tuple[str, str]]]) -> Iterator[None]:
+    """However the block ends: the (level, message) notices it gathered, one line each on stderr
+    (what the endpoints lack, said once for all stacks)."""
+    from xacct_infra.cli.options import colour_enabled
+
+    try:
+        yield
+    finally:
+        colour = colour_enabled(sys.stderr)
+        for level, message in notices():
+            text = f"warning: {message}" if level == "warning" else message
+            click.echo(click.style(text, fg="yellow") if colour and level == "warning" else text, err=True, color=colour)
