@@ -2,7 +2,8 @@
 
 Who can do what, computed from the templates with the offline evaluator, then compared with
 what the config grants. "Expected" comes from the config and the access levels documented
-in ``policies`` (never from the templates), so a template that allows more, or less, fails.
+in ``policies`` (never from the templates), so a template that allows more, or less, fails;
+the expected grants and the probed resources are in :mod:`.grants`.
 
 Absence of access is proved adversarially: callers outside the design are given an
 administrator's identity policy in their own account, and may choose every condition key the
@@ -18,31 +19,26 @@ from typing import Any
 
 from xacct_infra import arns, kinds, policies
 from xacct_infra.access.evaluator import ContextValue, Decision, Policy, Principal, Request, StatementRef, authorize, may_apply
+from xacct_infra.access.grants import PROBE_INDEX as PROBE_INDEX
+from xacct_infra.access.grants import PROBE_KEY as PROBE_KEY
+from xacct_infra.access.grants import PROBE_STREAM as PROBE_STREAM
+from xacct_infra.access.grants import data_actions as data_actions
+from xacct_infra.access.grants import data_probes as data_probes
+from xacct_infra.access.grants import expected_grants as expected_grants
+from xacct_infra.access.grants import expected_grants_for as expected_grants_for
+from xacct_infra.access.grants import role_probes as role_probes
 from xacct_infra.access.probes import NO_IAM_PRINCIPAL, OTHER_ORG
 from xacct_infra.access.templates import Role, TemplateSet, filename
-from xacct_infra.config import AccessRole, Consumer, ConsumerView
+from xacct_infra.config import Consumer, ConsumerView
 from xacct_infra.findings import Finding
 
 STS_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
 OTHER_ACTIONS = ("iam:PassRole", "iam:CreateUser", "iam:AttachRolePolicy", "s3:GetObject", "ec2:RunInstances", "sts:AssumeRole")
-PROBE_INDEX = "xacct-probe-index"
-PROBE_STREAM = "2024-01-01T00:00:00.000"
-PROBE_KEY = arns.PROBE_KEY_ID
 THIRD_ACCOUNTS = ("333333333333", "444444444444", "555555555555", "666666666666", "777777777777")
-OTHER_REGIONS = {"aws": ("us-west-2", "eu-central-1"), "aws-cn": ("cn-northwest-1", "cn-north-1"),
-                 "aws-us-gov": ("us-gov-east-1", "us-gov-west-1")}
 ADMIN = Policy("worst case: an administrator policy in the caller's account",
                {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 WORST_CASE = ADMIN.name
 ORG_PEER = "the same instance role in another account of the organization"
-
-
-def data_actions() -> tuple[str, ...]:
-    """Every DynamoDB and KMS action awacs knows (its Action constants)."""
-    from awacs import dynamodb, kms
-    from awacs.aws import Action
-
-    return tuple(sorted({v.JSONrepr() for m in (dynamodb, kms) for v in vars(m).values() if isinstance(v, Action)}))
 
 
 @dataclass(frozen=True, order=True)
@@ -81,54 +77,6 @@ class Sweep:
     matrix: dict[str, list[Grant]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def expected_grants(view: ConsumerView, partition: str) -> set[tuple[str, str]]:
-    """(action, resource) pairs the consumer's Account A role must allow, from the config and the access levels."""
-    return expected_grants_for(view.role, partition)
-
-
-def expected_grants_for(role: AccessRole, partition: str) -> set[tuple[str, str]]:
-    """(action, resource) pairs one Account A role must allow."""
-    a = role.owner
-    out: set[tuple[str, str]] = set()
-    for t in role.tables:
-        out |= {(act.JSONrepr(), arns.table_arn(partition, a.region, a.id, t.name)) for act in policies.table_actions(t)}
-        if t.indexes and t.can_read:
-            index = arns.index_arn(partition, a.region, a.id, t.name, PROBE_INDEX)
-            out |= {(act.JSONrepr(), index) for act in policies.INDEX_READ}
-    for k in role.keys:
-        out |= {(act.JSONrepr(), arns.key_arn(partition, k.region, a.id, k.key_id)) for act in policies.key_actions(k)}
-    return out
-
-
-def data_probes(view: ConsumerView, partition: str) -> list[str]:
-    """Configured tables/indexes/streams/keys (all of Account A's), their neighbours not in the config, and ``*``."""
-    a = view.owner
-    names = {t.name for t in a.tables}
-    neighbour = next(f"{a.tables[0].name}-{n}" for n in itertools.count(2) if f"{a.tables[0].name}-{n}" not in names)
-    other_region = next(r for r in OTHER_REGIONS.get(partition, ("us-west-2", "eu-central-1")) if r != a.region)
-    probes: list[str] = []
-    for name in [t.name for t in a.tables] + [neighbour]:
-        table = arns.table_arn(partition, a.region, a.id, name)
-        probes += [table, arns.index_arn(partition, a.region, a.id, name, PROBE_INDEX), arns.stream_arn(partition, a.region, a.id, name, PROBE_STREAM)]
-    first = a.tables[0].name
-    probes += [arns.table_arn(partition, other_region, a.id, first), arns.table_arn(partition, a.region, view.consumer.id, first),
-               arns.global_table_arn(partition, a.id, first)]
-    key_ids = {k.key_id for k in a.keys}
-    probes += [arns.key_arn(partition, k.region, a.id, k.key_id) for k in a.keys]
-    probes += [arns.key_arn(partition, a.region, a.id, PROBE_KEY if PROBE_KEY not in key_ids else PROBE_KEY.replace("0", "1")),
-               arns.alias_arn(partition, a.region, a.id, "xacct-probe"), "*"]
-    return probes
-
-
-def role_probes(view: ConsumerView, partition: str, third: str) -> list[str]:
-    a, b, name = view.owner, view.consumer, view.role.name
-    return [arns.role_arn(partition, a.id, a.role_path, name),
-            arns.role_arn(partition, a.id, a.role_path, f"{name}-neighbour"),
-            arns.role_arn(partition, a.id, "/", name) if a.role_path != "/" else arns.role_arn(partition, a.id, "/other/", name),
-            arns.role_arn(partition, b.id, b.role_path, f"{b.role_name}-neighbour"),
-            arns.role_arn(partition, third, a.role_path, name), "*"]
 
 
 def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapping[str, Any]] | None = None) -> Sweep:
