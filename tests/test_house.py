@@ -199,15 +199,41 @@ def _root(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+_IMPORTED = re.compile(r"^[ \t]*from[ \t]+xacct_infra[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)|^[ \t]*import[ \t]+(xacct_infra[\w.]*)(?:[ \t]+as[ \t]+(\w+))?", re.M)
+
+
+_ATTRIBUTE_WRITE = re.compile(r"^[ \t]*(?:del[ \t]+([A-Za-z_]\w*)\.|([A-Za-z_]\w*)\.[\w.]+[ \t]*[-+*/|&]?=(?!=))", re.M)
+
+
+def _assigns_to_ours(text: str) -> bool:
+    """Whether a line assigns to (or deletes) an attribute of a name imported from xacct_infra (``aws.MAX_ATTEMPTS = 1``)."""
+    if "xacct_infra" not in text:
+        return False
+    names: set[str] = set()
+    for found in _IMPORTED.finditer(text):
+        if found[1]:
+            names.update(part.split(" as ")[-1].strip() for part in found[1].strip("()").replace("\n", ",").split(","))
+        else:
+            names.add(found[3] or "xacct_infra")
+    return any((hit[1] or hit[2]) in names for hit in _ATTRIBUTE_WRITE.finditer(text))
+
+
 def patches(text: str) -> list[int]:
     """Lines where a test swaps an attribute of xacct_infra: ``monkeypatch.setattr``/``delattr`` (object
-    or dotted string), ``mock.patch("xacct_infra...")``, ``mock.patch.object(<xacct_infra thing>, ...)``, ``setattr``."""
-    if not any(word in text for word in ("setattr(", "delattr(", "patch")) or not _PATCH_SUSPECT.search(text):
+    or dotted string), ``mock.patch("xacct_infra...")``, ``mock.patch.object(<xacct_infra thing>, ...)``,
+    ``setattr``, or a plain assignment or ``del`` (``aws.MAX_ATTEMPTS = 1``: not even undone afterwards)."""
+    called = any(word in text for word in ("setattr(", "delattr(", "patch")) and _PATCH_SUSPECT.search(text)
+    if not called and not _assigns_to_ours(text):
         return []
     tree = _parse(text)
     ours = _xacct_names(tree)
     found = []
     for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target] \
+            if isinstance(node, ast.AugAssign | ast.AnnAssign) else []
+        if any(isinstance(t, ast.Attribute) and _root(t) in ours for t in targets):
+            found.append(node.lineno)
+            continue
         if not (isinstance(node, ast.Call) and node.args):
             continue
         func, first = node.func, node.args[0]
@@ -321,6 +347,12 @@ def test_arn_checker(code: str, flagged: bool) -> None:
     ("def t(monkeypatch):\n    monkeypatch.setattr('botocore.retries.standard.ExponentialBackoff.delay_amount', None)\n", False),
     ("from xacct_infra import aws\nclass F(aws.Clients):\n    def client(self, *a): return None\n", False),
     ("from xacct_infra import aws\ndef t(monkeypatch):\n    monkeypatch.setenv('AWS_REGION', 'x')\n", False),
+    ("from xacct_infra import aws\ndef t():\n    aws.MAX_ATTEMPTS = 1\n", True),
+    ("from xacct_infra import (\n    arns,\n    aws as a,\n)\ndef t():\n    a.MAX_ATTEMPTS += 1\n", True),
+    ("import xacct_infra.aws as aws\ndef t():\n    aws.Clients.client = None\n", True),
+    ("from xacct_infra.aws import Clients\ndef t():\n    del Clients.client\n", True),
+    ("from xacct_infra.aws import Clients\ndef t():\n    made = Clients()\n    made.max_attempts = 1\n", False),  # an object of its own
+    ("from xacct_infra import aws\ndef t():\n    x = aws.MAX_ATTEMPTS == 1\n", False),
 ])
 def test_patch_checker(code: str, flagged: bool) -> None:
     assert bool(_lines(patches, code)) == flagged
