@@ -5,6 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= xacct.toml
+# Python's default: cache compiled modules in __pycache__ (git-ignored). Some machines set
+# PYTHONDONTWRITEBYTECODE, which makes every process the tests, the demo and the bench start
+# recompile the whole package (about 70 ms each).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: all venv templates test lint demo bench clean
 
@@ -22,7 +26,7 @@ templates: $(STAMP)
 	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check xacct_infra tests benchmarks

@@ -26,6 +26,13 @@ region = "us-east-1"
 """
 
 
+@pytest.fixture(autouse=True)
+def no_real_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing sleeps for real: botocore's standard retry mode still retries (tests count the
+    attempts), it just does not wait between them."""
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+
+
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[[str], Path]:
     def write(text: str, name: str = "xacct.toml") -> Path:

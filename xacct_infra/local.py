@@ -38,6 +38,7 @@ class Emulator:
     url: str = ""
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xacct-local-")))
     _server: Any = None
+    _clients: dict[tuple[str, str, tuple[tuple[str, str], ...]], Any] = field(default_factory=dict, repr=False)
 
     def start(self) -> Emulator:
         import logging
@@ -45,6 +46,7 @@ class Emulator:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL + 1)  # its 500s for unimplemented calls are expected
+        _lazy_kms_key_pairs()
         try:
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
             self._server.start()
@@ -71,6 +73,7 @@ class Emulator:
         import urllib.request
 
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
+        self._clients.clear()  # minted keys are forgotten too
         (self.workdir / "credentials").write_text("")
 
     @property
@@ -91,10 +94,15 @@ class Emulator:
         }
 
     def client(self, service: str, region: str = "us-east-1", credentials: dict[str, str] | None = None) -> Any:
-        import boto3
-
+        """A client acting with ``credentials`` (made once per service, region and credentials:
+        botocore clients are thread-safe, and making one costs more than most calls)."""
         creds = credentials or {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_SECRET}
-        return boto3.client(service, region_name=region, endpoint_url=self.url, **creds)
+        key = (service, region, tuple(sorted(creds.items())))
+        if key not in self._clients:
+            import boto3
+
+            self._clients[key] = boto3.client(service, region_name=region, endpoint_url=self.url, **creds)
+        return self._clients[key]
 
     def mint(self, account_id: str, role_name: str = "xacct-local-admin", role_path: str = "/") -> dict[str, str]:
         """Temporary credentials that act in ``account_id`` as ``role_path+role_name``."""
@@ -111,6 +119,40 @@ class Emulator:
         _ini_set(self.credentials_file, name, creds)
         _ini_set(self.config_file, "default" if name == "default" else f"profile {name}", {"region": region})
         return creds
+
+
+class _LazyKeyPair:
+    """Stands for the key pair moto gives a symmetric KMS key: made on first use (Sign, Verify,
+    GetPublicKey), which Encrypt and Decrypt never are."""
+
+    def __init__(self, make: Any) -> None:
+        self._make, self._made = make, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
+
+
+def _lazy_kms_key_pairs() -> None:
+    """moto 5 makes an RSA-2048 key pair for every KMS key it creates, symmetric ones included:
+    50-200 ms of CPU per CreateKey, spent on material a symmetric key never uses. Make it lazily.
+    If moto's internals move, nothing is changed (the keys are just slower to create)."""
+    try:
+        import moto.kms.models as kms_models
+    except ImportError:
+        return
+    original = getattr(kms_models, "generate_private_key", None)
+    if original is None or getattr(original, "xacct_lazy", False):
+        return
+
+    def generate_private_key(key_spec: str) -> Any:
+        if key_spec != "SYMMETRIC_DEFAULT":
+            return original(key_spec)
+        return _LazyKeyPair(lambda: original(key_spec))
+
+    generate_private_key.xacct_lazy = True  # type: ignore[attr-defined]
+    kms_models.generate_private_key = generate_private_key
 
 
 def _ini_set(path: Path, section: str, values: dict[str, str]) -> None:
