@@ -152,7 +152,7 @@ def _lazy_kms_key_pairs() -> None:
         return _LazyKeyPair(lambda: original(key_spec))
 
     generate_private_key.xacct_lazy = True  # type: ignore[attr-defined]
-    kms_models.generate_private_key = generate_private_key
+    kms_models.generate_private_key = generate_private_key  # type: ignore[attr-defined]
 
 
 def _ini_set(path: Path, section: str, values: dict[str, str]) -> None:
