@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import configparser
 import os
+import signal
+import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,3 +215,84 @@ def create_existing_role(emulator: Emulator, account_id: str, role_path: str, ro
         trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                          "Principal": {"Service": "ec2.amazonaws.com"}}]}
         return str(iam.create_role(RoleName=role_name, Path=role_path, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+
+# --------------------------------------------------------------------------- signals: one stop, said once
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(Exception):
+    """A stop signal arrived. ``reported``: the step that was running was told, and ended saying so itself."""
+
+    def __init__(self, signum: int, reported: bool = False) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.reported = reported
+
+
+class StopSignals:
+    """While active, SIGINT, SIGTERM and SIGHUP (each unless ignored, as under nohup or ``&``) stop
+    this process: :class:`Stopped` is raised once, so the caller's cleanup runs undisturbed.
+
+    Steps run by :meth:`run` get their own process group: a terminal's Ctrl-C then reaches this
+    process only, and the running step is sent exactly one SIGINT per signal received here (a
+    deploy undoes its change set as on Ctrl-C, a second one detaches). The step says how it
+    stopped; this process waits for it, so nothing is left running. SIGWINCH is passed on.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._child: subprocess.Popen[str] | None = None
+        self._starting = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        for sig in (*STOP_SIGNALS, signal.SIGWINCH):
+            previous = signal.getsignal(sig)
+            if previous != signal.SIG_IGN:
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        running = self._child is not None and self._child.poll() is None
+        if signum == signal.SIGWINCH:
+            if running:
+                self._tell(signal.SIGWINCH)
+            return
+        first = self.signum is None
+        self.signum = self.signum or signum
+        if running:
+            self._tell(signal.SIGINT)
+        elif first and not self._starting:
+            raise Stopped(signum)
+
+    def _tell(self, signum: int) -> None:
+        if self._child is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self._child.pid, signum)
+
+    def run(self, argv: Sequence[str], env: Mapping[str, str], *, capture: bool = False) -> tuple[int, str]:
+        """Run one step to its end: (exit code, its stdout if ``capture``). :class:`Stopped` after a stop signal."""
+        if self.signum is not None:
+            raise Stopped(self.signum)
+        self._starting = True
+        try:
+            self._child = subprocess.Popen(list(argv), env=dict(env), stdout=subprocess.PIPE if capture else None, text=True,
+                                           process_group=0)
+        finally:
+            self._starting = False
+        try:
+            if self.signum is not None:  # it came while the step was being started
+                self._tell(signal.SIGINT)
+            out, _ = self._child.communicate()
+            code = self._child.returncode
+        finally:
+            self._child = None
+        if self.signum is not None:  # a positive code: the step ended by itself and said why; a negative one: killed
+            raise Stopped(self.signum, reported=code > 0)
+        return code, out or ""

@@ -6,7 +6,6 @@ import os
 import re
 import shlex
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -97,8 +96,26 @@ def _with_profiles(text: str, cfg: config_mod.Config) -> tuple[str, config_mod.C
 
 @local.command()
 @config_option
-def demo(*, config_path: str) -> None:
+@click.pass_context
+def demo(ctx: click.Context, *, config_path: str) -> None:
     """Deploy both stacks into two emulated accounts, show the no-op, obtain and verify access, audit the accounts."""
+    from xacct_infra.local import Stopped, StopSignals
+
+    try:  # Ctrl-C, SIGTERM, SIGHUP: the running step stops as on Ctrl-C, then the emulator; said once
+        with StopSignals() as signals:
+            _demo(signals, config_path)
+    except Stopped as stop:
+        if not stop.reported:  # the step that was running said how it stopped
+            what = "interrupted" if stop.signum == signal.SIGINT else f"stopped by {signal.Signals(stop.signum).name}"
+            click.echo(f"xacct-infra: {what}; the demo's emulator has been stopped", err=True)
+        ctx.exit(128 + stop.signum)
+
+
+def _demo(signals: object, config_path: str) -> None:
+    from xacct_infra.cli.options import forwarded_options
+    from xacct_infra.local import StopSignals
+
+    assert isinstance(signals, StopSignals)
     emulator, cfg, demo_cfg = _prepare(config_path)
     env = {**os.environ, **emulator.env()}  # type: ignore[attr-defined]
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -128,12 +145,12 @@ def demo(*, config_path: str) -> None:
             click.secho(f"\n== {title}", bold=True, err=True)
             click.echo(f"$ xacct-infra {shlex.join(args)}", err=True)
             redact = args[0] == "credentials"  # never show secrets on a terminal, even the emulator's
-            proc = subprocess.run([*xacct, args[0], "--config", str(demo_cfg), *args[1:]], env={**env, **extra}, check=False,
-                                  stdout=subprocess.PIPE if redact else None, text=True)
+            code, out = signals.run([*xacct, args[0], "--config", str(demo_cfg), *forwarded_options(), *args[1:]],
+                                    {**env, **extra}, capture=redact)
             if redact:
-                click.echo(_redacted(proc.stdout), nl=False)
-            if proc.returncode != 0:
-                raise UsageError(f"demo step failed with exit {proc.returncode}: xacct-infra {shlex.join(args)}")
+                click.echo(_redacted(out), nl=False)
+            if code != 0:
+                raise UsageError(f"demo step failed with exit {code}: xacct-infra {shlex.join(args)}")
     finally:
         emulator.stop()  # type: ignore[attr-defined]
     click.secho(f"\nDemo finished in {time.monotonic() - started:.1f} s; the emulator has been stopped.", bold=True, err=True)
@@ -161,41 +178,27 @@ def _redacted(credentials_json: str) -> str:
 @click.pass_context
 def serve(ctx: click.Context, *, config_path: str) -> None:
     """Start the emulator with the config's accounts and print the environment to use it; Ctrl-C stops it."""
-    emulator, cfg, demo_cfg = _prepare(config_path)
+    from xacct_infra.local import Stopped, StopSignals
+
     code = int(ExitCode.INTERRUPTED)
     # SIGTERM (and SIGHUP, unless nohup ignores it) stop it as cleanly as Ctrl-C, which a job started
     # with `&` does not even receive: the emulator's credentials directory must not outlive it.
     # Installed before the first line is printed, so a signal sent on seeing "serving" is handled here.
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    for sig, handler in previous.items():
-        if handler != signal.SIG_IGN:
-            signal.signal(sig, _stop_on)
-    try:
-        for line in serve_lines(emulator, cfg, demo_cfg):
-            click.echo(line)
-        click.echo("# serving; press Ctrl-C to stop", err=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    except _Stopped as stop:
-        code = 128 + stop.signum
-    finally:
-        emulator.stop()  # type: ignore[attr-defined]
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with StopSignals():
+        try:
+            emulator, cfg, demo_cfg = _prepare(config_path)
+            try:
+                for line in serve_lines(emulator, cfg, demo_cfg):
+                    click.echo(line)
+                click.echo("# serving; press Ctrl-C to stop", err=True)
+                while True:
+                    time.sleep(3600)
+            finally:
+                emulator.stop()  # type: ignore[attr-defined]
+        except Stopped as stop:
+            code = 128 + stop.signum
     click.echo("# emulator stopped", err=True)
     ctx.exit(code)
-
-
-class _Stopped(Exception):
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _stop_on(signum: int, _frame: object) -> None:
-    raise _Stopped(signum)
 
 
 def serve_lines(emulator: object, cfg: config_mod.Config, demo_cfg: Path) -> list[str]:

@@ -170,6 +170,14 @@ def add_global_options(command: click.Command) -> click.Command:
 
 # ------------------------------------------------------------------ colour
 
+def forwarded_options() -> list[str]:
+    """The global options given to this command, for the xacct-infra processes it starts (`local demo`'s steps)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx else {}
+    mode = meta.get(_COLOR, "auto")
+    return (["--color", mode] if mode != "auto" else []) + (["--debug"] if meta.get(_DEBUG) else [])
+
+
 def colour_enabled(stream: TextIO) -> bool:
     """Whether to colour ``stream``: ``--color``, then NO_COLOR, then whether it is a terminal."""
     ctx = click.get_current_context(silent=True)
