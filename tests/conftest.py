@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +13,20 @@ from click.testing import CliRunner, Result
 from xacct_infra.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The render cache of this run, shared by its workers and subprocesses: never the user's ~/.cache."""
+    if "XACCT_CACHE_DIR" not in os.environ:
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="xacct-test-cache-"))
+        os.environ["XACCT_CACHE_DIR"] = _OWN_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for path in _OWN_CACHE:
+        shutil.rmtree(path, ignore_errors=True)
 
 MINIMAL = """
 [account_a]

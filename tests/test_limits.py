@@ -113,23 +113,23 @@ def test_raised_quotas_make_room() -> None:
 
 
 def test_templates_over_51200_bytes_warn_that_deploy_needs_s3(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="xacct_infra.limits"):
+    with caplog.at_level(logging.WARNING, logger="xacct_infra.render"):
         render.render(config.loads(many_tables(300)))
     assert "account-a.yaml is 64,582 bytes, over the 51,200-byte limit" in caplog.text and "set artifact_bucket" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="xacct_infra.limits"):
+    with caplog.at_level(logging.WARNING, logger="xacct_infra.render"):
         render.render(config.loads(many_tables(300, extra='artifact_bucket = "my-templates"')))
     assert "deploy must upload it to s3://my-templates" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="xacct_infra.limits"):
+    with caplog.at_level(logging.WARNING, logger="xacct_infra.render"):
         render.render(config.loads(MINIMAL))
     assert caplog.text == ""
 
 
 def test_templates_over_1mb_are_refused() -> None:
     with pytest.raises(TemplateLimitError, match=r"account-a.yaml is 1,048,577 bytes; CloudFormation accepts at most 1,048,576"):
-        limits.check_body("x" * 1_048_577, "account-a.yaml", "bucket", "xacct.toml")
-    limits.check_body("x" * 1_048_576, "account-a.yaml", "bucket", "xacct.toml")
+        render.check_body("x" * 1_048_577, "account-a.yaml", "bucket", "xacct.toml")
+    render.check_body("x" * 1_048_576, "account-a.yaml", "bucket", "xacct.toml")
 
 
 BAD_QUOTAS = [

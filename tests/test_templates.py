@@ -100,7 +100,7 @@ def test_metadata_carries_generator_and_config_digest() -> None:
 # in one place; test_properties lints randomly generated configs.
 
 
-def test_help_and_templates_start_without_loading_aws_or_checker_libraries() -> None:
+def test_help_and_templates_start_without_loading_aws_or_checker_libraries(tmp_path: Path) -> None:
     import subprocess
     import sys
 
@@ -110,5 +110,9 @@ def test_help_and_templates_start_without_loading_aws_or_checker_libraries() -> 
     help_mods = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, check=True).stdout.strip()
     assert help_mods == "[]"
     args = ["templates", "--check", "--config", str(ROOT / "xacct.toml"), "--out", str(ROOT / "templates")]
-    templates_mods = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True).stdout.strip()
-    assert templates_mods == "['troposphere']"
+    def loaded(cache: str) -> str:
+        env = {**os.environ, "XACCT_CACHE_DIR": cache}
+        return subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True, env=env).stdout.strip()
+
+    assert loaded("off") == "['troposphere']"
+    assert [loaded(str(tmp_path)), loaded(str(tmp_path))] == ["['troposphere']", "[]"]  # rendered once, then from the cache

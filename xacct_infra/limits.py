@@ -11,7 +11,6 @@ not enough, :class:`TemplateLimitError` names the limit, the size and the quota 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +22,6 @@ from xacct_infra import policies, quotas
 from xacct_infra.config import AccessRole, AccountA
 from xacct_infra.errors import TemplateLimitError
 from xacct_infra.intrinsics import Context, resolve
-
-log = logging.getLogger(__name__)
 
 INLINE_POLICIES_PER_ROLE = quotas.INLINE_POLICIES_PER_ROLE
 MANAGED_POLICY = quotas.MANAGED_POLICY
@@ -108,11 +105,3 @@ def check_trust(document: PolicyDocument, a: AccountA, source: str, what: str) -
             f"{source}: {what} is {size:,} characters (counted without whitespace for partition {WORST_PARTITION}) but the "
             f"trust policy quota is {a.trust_policy_quota:,}; shorten role_path/role_name/external_id, or raise the IAM quota "
             "'Role trust policy length' (up to 4,096) and set account_a.trust_policy_quota")
-
-
-def check_body(body: str, filename: str, artifact_bucket: str | None, source: str) -> None:
-    """`templates`: refuse a template over 1 MB; warn when deploy will have to upload it to S3."""
-    size = quotas.check_template(body, f"{source}: {filename}", bucket=artifact_bucket, bucket_key="artifact_bucket", need_bucket=False)
-    note = size.upload_note(filename, artifact_bucket, "artifact_bucket")
-    if note:
-        log.warning("%s", note)

@@ -6,16 +6,17 @@ sends, so a deployed stack can never come from a stale file.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from xacct_infra import limits
+from xacct_infra import quotas, render_cache
 from xacct_infra.config import Config, Consumer, Side
 from xacct_infra.errors import UsageError
 from xacct_infra.files import write_all
-from xacct_infra.stacks import AccountATemplate, ConsumerTemplate
-from xacct_infra.stacks.inputs import digest
+
+log = logging.getLogger(__name__)
 
 Format = Literal["yaml", "json"]
 
@@ -29,6 +30,17 @@ class Rendered:
 
 
 def template_body(config: Config, side: Side, fmt: Format = "yaml", consumer: Consumer | None = None) -> str:
+    """One template's body, from the render cache when this exact config and code rendered it before."""
+    who = "" if side == "a" else (consumer or config.consumers[0]).name
+    entry = render_cache.key(config, side, who, fmt)
+    return render_cache.cached(entry, lambda: _build(config, side, fmt, consumer))
+
+
+def _build(config: Config, side: Side, fmt: Format, consumer: Consumer | None) -> str:
+    # troposphere and awacs are loaded only when something is rendered
+    from xacct_infra.stacks.account_a import AccountATemplate
+    from xacct_infra.stacks.account_b import ConsumerTemplate
+
     builder = AccountATemplate(config) if side == "a" else ConsumerTemplate(config, consumer)
     template = builder.build()
     if fmt == "json":
@@ -45,8 +57,10 @@ def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
     always the case with a single consumer), else ``account-b-<consumer>.yaml`` per distinct
     template, named after the first consumer that uses it.
     """
+    from xacct_infra.stacks.inputs import digest
+
     rendered = [Rendered("a", f"account-a.{fmt}", template_body(config, "a", fmt))]
-    limits.check_body(rendered[0].body, rendered[0].filename, config.account_a.artifact_bucket, config.source)
+    check_body(rendered[0].body, rendered[0].filename, config.account_a.artifact_bucket, config.source)
     # Consumers whose template inputs are equal share a template: render each distinct one once.
     by_inputs: dict[str, list[Consumer]] = {}
     for b in config.consumers:
@@ -57,8 +71,16 @@ def render(config: Config, fmt: Format = "yaml") -> list[Rendered]:
     for body, consumers in by_body.items():
         name = f"account-b.{fmt}" if len(by_body) == 1 else f"account-b-{consumers[0].name}.{fmt}"
         rendered.append(Rendered("b", name, body, tuple(c.name for c in consumers)))
-        limits.check_body(body, name, consumers[0].artifact_bucket, config.source)
+        check_body(body, name, consumers[0].artifact_bucket, config.source)
     return rendered
+
+
+def check_body(body: str, filename: str, artifact_bucket: str | None, source: str) -> None:
+    """`templates`: refuse a template over 1 MB; warn when deploy will have to upload it to S3."""
+    size = quotas.check_template(body, f"{source}: {filename}", bucket=artifact_bucket, bucket_key="artifact_bucket", need_bucket=False)
+    note = size.upload_note(filename, artifact_bucket, "artifact_bucket")
+    if note:
+        log.warning("%s", note)
 
 
 def orphans(out_dir: Path, rendered: list[Rendered]) -> list[Path]:

@@ -1,6 +1,2 @@
-"""One troposphere template class per side of the cross-account recipe."""
-
-from xacct_infra.stacks.account_a import AccountATemplate
-from xacct_infra.stacks.account_b import ConsumerTemplate
-
-__all__ = ["AccountATemplate", "ConsumerTemplate"]
+"""One troposphere template class per side of the cross-account recipe: ``account_a.AccountATemplate``
+and ``account_b.ConsumerTemplate``; ``inputs`` holds what shapes them (and imports no troposphere)."""
