@@ -3,7 +3,8 @@
 
 An entry is found only by a key over everything a body can depend on: the whole config as
 loaded (every field, not just the template inputs), the side, the consumer, the format, the
-source of every module of this package and the versions of the libraries that render. Any
+source of every module of this package and the versions of the libraries that render (and of botocore,
+whose partitions.json places regions). Any
 change to any of them is a different key, so a stale entry is never found; an entry that
 cannot be read, or whose stored key differs, is ignored and rendered again. Nothing is ever
 required of the cache: failing to read or write it only costs the render it would have saved.
@@ -26,7 +27,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PACKAGE = Path(__file__).resolve().parent
-RENDERERS = ("troposphere", "awacs", "cfn-flip", "PyYAML")
+RENDERERS = ("troposphere", "awacs", "cfn-flip", "PyYAML", "botocore")  # botocore: its partitions.json places regions
 SCHEMA = 1
 
 
