@@ -99,7 +99,6 @@ def proxied(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Fl
     emulator.client("iam", credentials=emulator.mint(A_ID)).create_role(
         RoleName="xacct-access", AssumeRolePolicyDocument=_doc("sts:AssumeRole"))
     proxy = FlakyProxy(emulator.url)
-    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)  # no real sleeps
     target = aws.Target("us-east-1", "owner", proxy.url)
     sess = aws.session(target)
 

@@ -14,8 +14,6 @@ from xacct_infra import aws
 def proxy(emulator, monkeypatch):
     p = FlakyProxy(emulator.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", p.url)
-    # botocore's retry backoff, not its decision, is replaced: nothing sleeps for real
-    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
     yield p
     p.stop()
 

@@ -3,7 +3,10 @@ with the same stack selection and AWS options as `deploy`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
@@ -12,7 +15,19 @@ from xacct_infra import config as config_mod
 from xacct_infra.cli.deploy import aws_options, clients, is_interactive, side_options, stack_deployer
 from xacct_infra.cli.options import config_option, output_option
 from xacct_infra.deploy import targets
+from xacct_infra.deploy.targets import StackTarget
 from xacct_infra.errors import ExitCode, UsageError
+
+
+@contextlib.contextmanager
+def _deployer(ctx: click.Context, target: StackTarget) -> Iterator[Any]:
+    """One stack's deployer, its AWS errors as one line, its live view closed afterwards."""
+    deployer = stack_deployer(clients(ctx), target)
+    with aws.translate_errors(target.target):
+        try:
+            yield deployer
+        finally:
+            getattr(deployer.reporter, "close", lambda: None)()
 
 
 @click.command()
@@ -34,12 +49,8 @@ def status(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: bool
     entries = []
     for target in targets.select(cfg, a=a, b=b, all_=all_ or not (a or b), profile=profile, region=region, endpoint_url=endpoint_url,
                                  consumers=consumer):
-        deployer = stack_deployer(clients(ctx), target)
-        with aws.translate_errors(target.target):
-            try:
-                report = deployer.status(target.spec(targets.body_for(target, rendered)), wait=wait, events=events)
-            finally:
-                getattr(deployer.reporter, "close", lambda: None)()
+        with _deployer(ctx, target) as deployer:
+            report = deployer.status(target.spec(targets.body_for(target, rendered)), wait=wait, events=events)
         entries.append(report.to_dict(side=target.name, account=target.account_id))
     if output == "json":
         click.echo(json.dumps({"healthy": all(e["healthy"] for e in entries), "stacks": entries}, indent=2))
@@ -81,12 +92,8 @@ def destroy(ctx: click.Context, *, config_path: str, a: bool, b: bool, all_: boo
                     raise UsageError(f"refusing to delete {target.stack_name} without --yes in a non-interactive run")
                 if not click.confirm(f"Delete stack {target.stack_name} in account {target.account_id}?", default=False, err=True):
                     raise UsageError(f"{target.stack_name}: not deleted")
-            deployer = stack_deployer(clients(ctx), target)
-            with aws.translate_errors(target.target):
-                try:
-                    final = deployer.destroy(target.spec(targets.body_for(target, rendered)), force=force, timeout=timeout)
-                finally:
-                    getattr(deployer.reporter, "close", lambda: None)()
+            with _deployer(ctx, target) as deployer:
+                final = deployer.destroy(target.spec(targets.body_for(target, rendered)), force=force, timeout=timeout)
             done.append({"stack": target.stack_name, "account": target.account_id,
                          "outcome": "deleted" if final == "DELETE_COMPLETE" else final})
             if output == "text":
