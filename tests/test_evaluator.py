@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xacct_infra.access.evaluator import Policy, PolicyError, Principal, Request, StatementRef, authorize
 
@@ -231,3 +233,15 @@ def test_adversarial_mode_lets_the_caller_choose_unknown_keys(statements: list[d
     strict = authorize(Request(ALICE, "dynamodb:GetItem", TABLE, context), identity=doc(*statements)).effect
     if statements[0].get("Condition") and "aws:SourceVpc" in str(statements):
         assert strict == "ImplicitDeny", "strict mode: an unknown key is absent"
+
+
+# Pieces of ARNs, wildcards and regex metacharacters: enough to meet segment boundaries and escapes.
+_ARN_BITS = ["arn:aws:dynamodb:us-east-1:", A, ":", "table/", "Books", "index/", "*", "?", "/", "-", ".", "(", "|", "a", "b"]
+
+
+@given(patterns=st.lists(st.lists(st.sampled_from(_ARN_BITS), max_size=6).map("".join), max_size=5),
+       resource=st.lists(st.sampled_from(_ARN_BITS), max_size=7).map("".join))
+def test_one_matcher_for_many_resource_patterns_agrees_with_matching_each(patterns: list[str], resource: str) -> None:
+    from xacct_infra.access.matching import any_resource_matcher, resource_matches
+
+    assert any_resource_matcher(patterns)(resource) == any(resource_matches(p, resource) for p in patterns)

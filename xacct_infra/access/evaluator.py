@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from xacct_infra.access.matching import ContextValue as ContextValue
 from xacct_infra.access.matching import PolicyError as PolicyError
-from xacct_infra.access.matching import action_matches, conditions, resource_matches, strings
+from xacct_infra.access.matching import action_matches, any_resource_matcher, conditions, strings
 
 Effect = Literal["Allow", "Deny", "ImplicitDeny"]
 PrincipalMatch = Literal["specific", "account", "any"]
@@ -185,10 +185,11 @@ class _Statement:
     body: Mapping[str, Any]
     literal: frozenset[str] = frozenset()  # the resources without wildcards, for a set lookup
     wild: tuple[str, ...] = ()  # the resource patterns
+    wild_match: Callable[[str], bool] = field(default=lambda resource: False, repr=False, compare=False)
 
     def names(self, resource: str) -> bool:
         """Whether Resource (or NotResource) lists ``resource``."""
-        return resource in self.literal or any(resource_matches(p, resource) for p in self.wild)
+        return resource in self.literal or self.wild_match(resource)
 
 
 @dataclass
@@ -233,11 +234,12 @@ def _compile(name: str, index: int, st: Mapping[str, Any]) -> _Statement:
     action_key = "Action" if "Action" in st else "NotAction"
     resource_key = "Resource" if "Resource" in st else "NotResource" if "NotResource" in st else None
     resources = _patterns(st[resource_key], f"{where}.{resource_key}") if resource_key else None
+    wild = tuple(r for r in resources or () if "*" in r or "?" in r)
     return _Statement(StatementRef(name, str(st.get("Sid") or f"Statement[{index}]")), where, str(st["Effect"]),
                       _patterns(st[action_key], f"{where}.{action_key}"), action_key == "NotAction",
                       resources, resource_key == "NotResource", st,
                       frozenset(r for r in resources or () if "*" not in r and "?" not in r),
-                      tuple(r for r in resources or () if "*" in r or "?" in r))
+                      wild, any_resource_matcher(wild))
 
 
 def _statements(policy: Policy) -> list[Mapping[str, Any]]:

@@ -47,6 +47,15 @@ def resource_matches(pattern: str, resource: str) -> bool:
     return _glob(pattern, ignore_case=False, arn=True).fullmatch(resource) is not None
 
 
+def any_resource_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """``resource_matches`` against any of ``patterns``, as one regular expression (a statement may
+    list hundreds of wildcard resources, and every request is checked against all of them)."""
+    if not patterns:
+        return lambda resource: False
+    one = re.compile("|".join(f"(?:{_glob(p, ignore_case=False, arn=True).pattern})" for p in patterns), re.DOTALL)
+    return lambda resource: one.fullmatch(resource) is not None
+
+
 def like(pattern: str, value: str) -> bool:
     """StringLike: case-sensitive, ``*`` and ``?`` wildcards across the whole value."""
     return _glob(pattern, ignore_case=False, arn=False).fullmatch(value) is not None
