@@ -119,3 +119,16 @@ def test_editing_any_module_of_the_package_changes_the_generator_digest(tmp_path
             handle.write("# an edit\n")
         seen.add(digest())
     assert len(seen) == 4
+
+
+def test_the_renderers_versions_are_the_ones_importlib_metadata_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import version
+
+    names = (*render_cache.RENDERERS, "click", "cfn-lint", "pytest-xdist")
+    assert render_cache.installed_versions(names) == {name: version(name) for name in names}
+    # another version of a renderer earlier on the path is the one that would be imported: a new key
+    shadow = tmp_path / "shadow"
+    (shadow / "troposphere-0.0.1.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(shadow))
+    assert render_cache.installed_versions(["troposphere", "awacs"]) == {"troposphere": "0.0.1", "awacs": version("awacs")}
+    assert render_cache.installed_versions(["no-such-distribution"]) == {}
