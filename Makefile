@@ -10,7 +10,7 @@ CONFIG ?= xacct.toml
 # recompile the whole package (about 70 ms each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: all venv templates test lint demo bench clean
+.PHONY: all venv templates test test-slow test-all lint demo bench clean
 
 all: test
 
@@ -25,7 +25,14 @@ venv: $(STAMP)
 templates: $(STAMP)
 	$(BIN)/xacct-infra templates --config $(CONFIG) --out templates
 
+# The slow tier (pytest marker `slow`, see pyproject.toml) is run by test-slow and by CI.
 test: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m slow
+
+test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)

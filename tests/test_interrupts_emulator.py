@@ -93,6 +93,7 @@ def count(proxy: InterruptingProxy, path: Any) -> list[str]:
     return list(proxy.actions)
 
 
+@pytest.mark.slow  # one deploy per request of a create
 def test_sigint_at_every_request_of_a_create_leaves_no_stack_no_role_or_says_it_completed(account, proxy, write_config) -> None:
     actions = count(proxy, write_config(config_text(0), "count.toml"))
     assert "CreateChangeSet" in actions and "ExecuteChangeSet" in actions
@@ -125,6 +126,7 @@ def test_sigint_at_every_request_of_a_create_leaves_no_stack_no_role_or_says_it_
 NEW_TABLES = '"keystore"\naccess = "read"\n[[account_a.tables]]\nname = "audit"'
 
 
+@pytest.mark.slow  # one deploy per request of an update
 def test_sigint_at_every_request_of_an_update_keeps_the_old_template_or_says_it_completed(account, proxy, write_config) -> None:
     def deployed_old(k: int) -> Any:
         proxy.arm(None)

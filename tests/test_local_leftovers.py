@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.terminal import Tmux, needs_tmux
 
+pytestmark = pytest.mark.slow  # whole demo and serve processes, stopped by real signals
+
 
 def serve(tmp_path: Path, ignore_sigint: bool) -> tuple[subprocess.Popen[str], Path]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import A_ID, EMU_CONFIG, ROOT
 from tests.interrupt_proxy import InterruptingProxy
 
+pytestmark = pytest.mark.slow  # two deploy processes racing on the emulator
+
 NEW_TABLES = EMU_CONFIG.replace('access = "read-write"', 'access = "read"')
 
 

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.terminal import Tmux, fifo_writer, needs_tmux
 from tests.tty_deploy import LONG, POLICY
 
-pytestmark = needs_tmux
+pytestmark = [needs_tmux, pytest.mark.slow]
 NAMES = ("xacct-account-a", "AccessRole", POLICY)
 
 

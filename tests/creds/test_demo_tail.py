@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from creds_support import AWS_VARS
 
 from xacct_infra.cli.local import _redacted
@@ -15,6 +16,7 @@ from xacct_infra.cli.local import _redacted
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # the whole demo: seven xacct-infra processes and an emulator
 def test_demo_ends_with_credentials_and_verify_roundtrip_without_printing_secrets(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in AWS_VARS}
     env.update(HOME=str(tmp_path), AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
