@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class Emulator:
 
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL + 1)  # its 500s for unimplemented calls are expected
         _lazy_kms_key_pairs()
+        _shared_region_lists()
         try:
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
             self._server.start()
@@ -156,6 +158,33 @@ def _lazy_kms_key_pairs() -> None:
 
     generate_private_key.xacct_lazy = True  # type: ignore[attr-defined]
     kms_models.generate_private_key = generate_private_key  # type: ignore[attr-defined]
+
+
+def _shared_region_lists() -> None:
+    """moto's EC2 models (imported by its CloudFormation) list the regions of three partitions
+    from three new botocore sessions, each parsing the EC2 service model and endpoints.json:
+    about 0.4 s of every emulator's start. The lists are botocore's static data: compute each
+    once per process. If botocore's internals move, nothing is changed."""
+    import botocore.session
+
+    original = getattr(botocore.session.Session, "get_available_regions", None)
+    if original is None or getattr(original, "xacct_shared", False):
+        return
+    known: dict[tuple[Any, ...], list[str]] = {}
+    lock = threading.Lock()
+    one: list[Any] = []  # a single session answers every list, so its loader parses each file once
+
+    def get_available_regions(self: Any, service_name: str, partition_name: str = "aws",
+                              allow_non_regional: bool = False) -> list[str]:
+        key = (service_name, partition_name, allow_non_regional)
+        with lock:
+            if key not in known:
+                one[:] = one or [botocore.session.Session()]
+                known[key] = list(original(one[0], service_name, partition_name, allow_non_regional))
+            return list(known[key])
+
+    get_available_regions.xacct_shared = True  # type: ignore[attr-defined]
+    botocore.session.Session.get_available_regions = get_available_regions
 
 
 def _memoize_dispatch(app: Any) -> None:

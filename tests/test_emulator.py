@@ -1,0 +1,53 @@
+"""The emulator's start-up shortcuts (xacct_infra/local.py) change how fast moto answers, never what:
+each is checked against what moto and botocore answer without it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import A_ID
+
+UNPATCHED = r"""
+import json, botocore.session
+print(json.dumps({p: botocore.session.Session().get_available_regions(s, partition_name=p, allow_non_regional=n)
+                  for s, n in (("ec2", False), ("iam", True)) for p in ("aws", "aws-us-gov", "aws-cn")}))
+"""
+
+
+def test_region_lists_are_botocores_own(emulator_server) -> None:
+    import json
+
+    import botocore.session
+
+    assert getattr(botocore.session.Session.get_available_regions, "xacct_shared", False)  # the emulator is running
+    fresh = json.loads(subprocess.run([sys.executable, "-c", UNPATCHED], capture_output=True, text=True, check=True).stdout)
+    shared = {p: botocore.session.Session().get_available_regions(s, partition_name=p, allow_non_regional=n)
+              for s, n in (("ec2", False), ("iam", True)) for p in ("aws", "aws-us-gov", "aws-cn")}
+    assert shared == fresh and all(shared.values())
+    shared["aws"].append("mutated by a caller")
+    assert "mutated by a caller" not in botocore.session.Session().get_available_regions("iam", allow_non_regional=True)
+
+
+def test_each_request_reaches_the_service_it_names(emulator) -> None:
+    """The remembered host -> backend answers route every service the tests use, whatever came first."""
+    creds = emulator.mint(A_ID)
+    assert emulator.client("sts", credentials=creds).get_caller_identity()["Account"] == A_ID
+    assert emulator.client("iam", credentials=creds).list_roles()["Roles"] == []
+    assert emulator.client("dynamodb", credentials=creds).list_tables()["TableNames"] == []
+    assert emulator.client("kms", credentials=creds).list_keys()["Keys"] == []
+    assert emulator.client("cloudformation", credentials=creds).describe_stacks()["Stacks"] == []
+    assert emulator.client("s3", credentials=creds).list_buckets()["Buckets"] == []
+    # the same services again, now answered from the remembered routes
+    assert emulator.client("dynamodb", credentials=creds).list_tables()["TableNames"] == []
+    assert emulator.client("sts", credentials=creds).get_caller_identity()["Account"] == A_ID
+
+
+def test_a_symmetric_key_encrypts_and_an_asymmetric_key_still_signs(emulator) -> None:
+    kms = emulator.client("kms", credentials=emulator.mint(A_ID))
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=symmetric, Plaintext=b"secret")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
+    signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    signature = kms.sign(KeyId=signing, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    assert kms.verify(KeyId=signing, Message=b"m", Signature=signature, SigningAlgorithm="RSASSA_PSS_SHA_256")["SignatureValid"]
