@@ -110,10 +110,18 @@ class Decision:
         return self.effect == "Allow"
 
 
-@dataclass
 class _Result:
-    allows: list[tuple[StatementRef, PrincipalMatch]] = field(default_factory=list)
-    denies: list[StatementRef] = field(default_factory=list)
+    """The statements of some policies that apply to one request (a plain class: one is made
+    for every policy set of every request the check evaluates)."""
+
+    __slots__ = ("allows", "denies")
+
+    def __init__(self) -> None:
+        self.allows: list[tuple[StatementRef, PrincipalMatch]] = []
+        self.denies: list[StatementRef] = []
+
+
+_IMPLICIT_DENY = Decision("ImplicitDeny")  # immutable: one for every implicit deny
 
 
 def authorize(request: Request, *, identity: Sequence[Policy] = (), resource: Sequence[Policy] = (),
@@ -145,7 +153,7 @@ def authorize(request: Request, *, identity: Sequence[Policy] = (), resource: Se
         needs_resource = trust or bool(resource)  # no resource policy at all: nothing admits a stranger
         return _decide(identity_ok and bool(res.allows) and needs_resource, identity_refs + resource_refs)
     if trust and not res.allows:
-        return Decision("ImplicitDeny")
+        return _IMPLICIT_DENY
     if specific:  # same account: a resource policy naming the principal is enough on its own
         return Decision("Allow", allowed_by=tuple(sorted(set(specific))))
     if trust:  # trusted through the account root: the identity policy must allow too
@@ -154,7 +162,7 @@ def authorize(request: Request, *, identity: Sequence[Policy] = (), resource: Se
 
 
 def _decide(allowed: bool, refs: list[StatementRef]) -> Decision:
-    return Decision("Allow", allowed_by=tuple(sorted(set(refs)))) if allowed else Decision("ImplicitDeny")
+    return Decision("Allow", allowed_by=tuple(sorted(set(refs)))) if allowed else _IMPLICIT_DENY
 
 
 def _evaluate(policies: Sequence[Policy] | None, request: Request, *, resource_policy: bool) -> _Result:

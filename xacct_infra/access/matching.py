@@ -83,6 +83,8 @@ def conditions(block: Any, context: Mapping[str, ContextValue], *, adversarial: 
     condition on it holds and a Deny's does not."""
     if not isinstance(block, dict):
         raise PolicyError(f"{where}.Condition: must be an object")
+    if not block:  # most statements have no condition: nothing to compare
+        return True
     ctx = {k.lower(): v for k, v in context.items()}
     for operator, keys in block.items():
         if not isinstance(keys, dict):

@@ -129,6 +129,8 @@ def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapp
     role_targets = role_probes(view, p, third)
     pairs = [*itertools.product(actions, resources), *itertools.product(STS_ACTIONS, role_targets),
              *((action, "*") for action in OTHER_ACTIONS)]
+    runs = [(action, action.lower(), [resource for _, resource in run])  # the pairs in order, one action at a time
+            for action, run in itertools.groupby(pairs, key=lambda pair: pair[0])]
     by_role = {arns.role_arn(p, a.id, r.path, r.name): expected_grants_for(r, p) for r in full.access_roles()}
     allowed: dict[str, list[Grant]] = {}
     for role in ts.roles:
@@ -139,15 +141,20 @@ def sweep(view: ConsumerView, ts: TemplateSet, expected_trust: Mapping[str, Mapp
         identity = tuple(d.policy for d in role.identity)
         where = f"{filename(role.side)} {role.logical_id} identity policies"
         allowed[role.arn] = []
-        named = {action for action in {a for a, _ in pairs} if may_apply(identity, action, None)}
-        for action, resource in pairs:
-            expected = (action.lower(), resource) in grants
-            if not expected and (action not in named or not may_apply(identity, action, resource)):
-                out.requests += 1  # no statement names it: an implicit deny, nothing to evaluate
+        granted = {x for x, _ in grants}
+        for action, low, targets in runs:
+            named = may_apply(identity, action, None)
+            if not named and low not in granted:
+                out.requests += len(targets)  # no statement names the action: implicit denies, nothing to evaluate
                 continue
-            request = Request(session, action, resource, context, adversarial=True)
-            if _check(out, request, expected, where, identity=identity).allowed:
-                allowed[role.arn].append(Grant(action, resource))
+            for resource in targets:
+                expected = (low, resource) in grants
+                if not expected and (not named or not may_apply(identity, action, resource)):
+                    out.requests += 1  # no statement names it: an implicit deny, nothing to evaluate
+                    continue
+                request = Request(session, action, resource, context, adversarial=True)
+                if _check(out, request, expected, where, identity=identity).allowed:
+                    allowed[role.arn].append(Grant(action, resource))
         _return_values(out, role.logical_id, session, context, identity, grants, where)
     _matrix(out, callers, edges, allowed, {r.arn: r.logical_id for r in ts.roles}, b_arn)
     return out
