@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import A_ID, ROOT
 from xacct_infra import config, local
 
 GOLDEN = ROOT / "tests" / "golden" / "consumers" / "xacct.toml"
 
 
+@pytest.mark.slow  # fleet scale: Account A and three consumers deployed, audited twice
 def test_a_narrowed_consumer_let_into_the_main_role_is_caught(emulator, run, tmp_path: Path) -> None:
     text = GOLDEN.read_text().replace('region = "us-east-1"\nexternal_id', 'region = "us-east-1"\nprofile = "p-a"\nexternal_id', 1)
     for name in ("payments", "search", "reporting"):

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.test_kinds_emulator import kinds_fleet  # noqa: F401 - the fixture
 from xacct_infra import config
 
 
+@pytest.mark.slow  # fleet scale: a stack for every consumer kind, audited twice
 def test_every_kind_audits_clean_and_a_dropped_source_condition_is_caught(emulator, run, kinds_fleet) -> None:  # noqa: F811
     path, _ = kinds_fleet
     assert run("deploy", "--all", "--config", str(path)).exit_code == 0

@@ -51,6 +51,7 @@ def stacks(emulator, account: str) -> list[str]:
     return [s["StackName"] for s in cfn.describe_stacks()["Stacks"]]
 
 
+@pytest.mark.slow  # fleet scale: Account A and three consumer accounts, twice
 def test_one_command_deploys_account_a_and_every_consumer_in_its_own_account(emulator, run, fleet) -> None:
     result = run("deploy", "--all", "--config", str(fleet), "--output", "json")
     assert result.exit_code == 0, result.stderr

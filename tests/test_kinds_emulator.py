@@ -38,6 +38,7 @@ def _iam(emulator, account: str):
     return emulator.client("iam", credentials=emulator.mint(account))
 
 
+@pytest.mark.slow  # fleet scale: a stack for every consumer kind
 def test_every_kind_deploys_reaches_account_a_as_its_own_identity_and_is_destroyed(emulator, run, kinds_fleet) -> None:
     path, cfg = kinds_fleet
     deployed = run("deploy", "--all", "--config", str(path), "--output", "json")

@@ -55,6 +55,7 @@ def test_splitting_starts_when_the_inline_policy_is_full() -> None:
     assert limits.INLINE_POLICIES_PER_ROLE - 200 < inline[0] <= limits.INLINE_POLICIES_PER_ROLE, "the inline policy is filled first"
 
 
+@pytest.mark.slow  # scale: 300 tables through cfn-lint and the check
 def test_hundreds_of_tables_fit_in_managed_policies_and_pass_every_gate() -> None:
     cfg = config.loads(many_tables(300))
     inline, managed = sizes(cfg)
