@@ -39,6 +39,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)  # the young generation is collected every 10,000 allocations, not 700
 
+
 MINIMAL = """
 [account_a]
 id = "111111111111"

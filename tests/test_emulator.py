@@ -3,29 +3,21 @@ each is checked against what moto and botocore answer without it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from tests.conftest import A_ID
-
-UNPATCHED = r"""
-import json, botocore.session
-print(json.dumps({p: botocore.session.Session().get_available_regions(s, partition_name=p, allow_non_regional=n)
-                  for s, n in (("ec2", False), ("iam", True)) for p in ("aws", "aws-us-gov", "aws-cn")}))
-"""
 
 
 def test_region_lists_are_botocores_own(emulator_server) -> None:
-    import json
-
     import botocore.session
 
-    assert getattr(botocore.session.Session.get_available_regions, "xacct_shared", False)  # the emulator is running
-    fresh = json.loads(subprocess.run([sys.executable, "-c", UNPATCHED], capture_output=True, text=True, check=True).stdout)
-    shared = {p: botocore.session.Session().get_available_regions(s, partition_name=p, allow_non_regional=n)
-              for s, n in (("ec2", False), ("iam", True)) for p in ("aws", "aws-us-gov", "aws-cn")}
-    assert shared == fresh and all(shared.values())
-    shared["aws"].append("mutated by a caller")
+    shared_lists = botocore.session.Session.get_available_regions
+    assert getattr(shared_lists, "xacct_shared", False)  # the emulator is running
+    asked = [("ec2", p, False) for p in ("aws", "aws-us-gov", "aws-cn")] + [("iam", "aws", True), ("sts", "aws-cn", False)]
+    for service, partition, non_regional in asked:
+        # botocore's own answer, from a session of its own
+        fresh = shared_lists.xacct_original(botocore.session.Session(), service, partition, non_regional)
+        assert botocore.session.Session().get_available_regions(service, partition, non_regional) == fresh and fresh
+    listed = botocore.session.Session().get_available_regions("iam", allow_non_regional=True)
+    listed.append("mutated by a caller")
     assert "mutated by a caller" not in botocore.session.Session().get_available_regions("iam", allow_non_regional=True)
 
 

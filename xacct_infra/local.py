@@ -184,6 +184,7 @@ def _shared_region_lists() -> None:
             return list(known[key])
 
     get_available_regions.xacct_shared = True  # type: ignore[attr-defined]
+    get_available_regions.xacct_original = original  # type: ignore[attr-defined]
     botocore.session.Session.get_available_regions = get_available_regions
 
 
