@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,10 +82,49 @@ def _shared_loader() -> Any:
     """
     global _LOADER
     if _LOADER is None:
-        from botocore.loaders import create_loader
+        import os
 
-        _LOADER = create_loader()
+        _LOADER = make_loader(os.environ)
     return _LOADER
+
+
+def make_loader(environ: Mapping[str, str]) -> Any:
+    """A botocore data loader searching ``AWS_DATA_PATH`` first, as botocore's ``create_loader``."""
+    import os
+
+    paths = [os.path.expanduser(os.path.expandvars(path)) for path in environ.get("AWS_DATA_PATH", "").split(os.pathsep) if path]
+    return _quick_loader_class()(paths)
+
+
+def _quick_loader_class() -> Any:
+    import os
+    import re
+
+    from botocore.exceptions import DataNotFoundError
+    from botocore.loaders import Loader, instance_cache
+
+    class QuickLoader(Loader):  # type: ignore[misc]
+        """botocore's loader, except that loading a service's model looks in that service's
+        directory only: botocore first lists every service directory (about 400 listdirs and
+        1,800 stats, 15 ms per model type and process) just to check that the one asked for exists."""
+
+        def __init__(self, extra_search_paths: list[str]) -> None:
+            super().__init__(extra_search_paths=extra_search_paths or None)
+
+        @instance_cache  # type: ignore[untyped-decorator]
+        def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+            try:
+                if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", service_name):
+                    raise DataNotFoundError(data_path=service_name)
+                versions = self.list_api_versions(service_name, type_name)
+            except DataNotFoundError:  # botocore's own answer: UnknownServiceError naming the known services
+                return super().load_service_model(service_name, type_name, api_version)
+            version = api_version or max(versions)  # botocore's determine_latest_version
+            model = self.load_data(os.path.join(service_name, version, type_name))
+            self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
+            return model
+
+    return QuickLoader
 
 
 def _core_session(profile: str | None) -> Any:
