@@ -29,7 +29,7 @@ from xacct_infra import arns, aws
 from xacct_infra.config import ConsumerView, Key, Table
 from xacct_infra.credentials import AssumeRoleError, TemporaryCredentials, assume
 from xacct_infra.errors import UsageError
-from xacct_infra.verify_rows import CAUSE_PROPAGATION, CAUSE_TOO_BROAD, DENIED, cause
+from xacct_infra.verify_rows import CAUSE_PROPAGATION, DENIED, cause, too_broad
 from xacct_infra.verify_rows import Row as Row
 from xacct_infra.verify_rows import Status as Status
 from xacct_infra.verify_rows import failed as failed
@@ -54,6 +54,7 @@ class Options:
     wait: float = 60.0  # how long AssumeRole AccessDenied is retried (IAM propagation)
     deny_tables: tuple[str, ...] = ()
     deny_keys: tuple[str, ...] = ()
+    endpoint: str | None = None  # --endpoint-url or AWS_ENDPOINT_URL when set: not AWS's own (named in hints)
 
 
 @dataclass
@@ -172,7 +173,7 @@ class Verifier:
         try:
             desc = ddb.describe_table(TableName=table.name)["Table"]
         except aws.client_error() as exc:
-            self._add(check, "FAIL", cause(exc, self.view.owner, "dynamodb:DescribeTable", arn, a.region))
+            self._add(check, "FAIL", self._cause(exc, "dynamodb:DescribeTable", arn, a.region))
             if table.can_read:
                 self._add(f"dynamodb:GetItem {table.name}", "skipped", "needs DescribeTable (for the key schema)")
             return None
@@ -192,7 +193,7 @@ class Verifier:
                 found = "Item" in ddb.get_item(TableName=table.name, Key=probe)
                 self._add(f"dynamodb:GetItem {table.name}", "ok", f"allowed (probe item {'present' if found else 'absent'})")
             except aws.client_error() as exc:
-                self._add(f"dynamodb:GetItem {table.name}", "FAIL", cause(exc, self.view.owner, "dynamodb:GetItem", arn, a.region))
+                self._add(f"dynamodb:GetItem {table.name}", "FAIL", self._cause(exc, "dynamodb:GetItem", arn, a.region))
         return schema
 
     def _key(self, clients: ClientFactory, key: Key) -> None:
@@ -202,12 +203,15 @@ class Verifier:
         try:
             meta = clients("kms", key.region).describe_key(KeyId=arn)["KeyMetadata"]
         except aws.client_error() as exc:
-            self._add(check, "FAIL", cause(exc, self.view.owner, "kms:DescribeKey", arn, key.region, kms=True))
+            self._add(check, "FAIL", self._cause(exc, "kms:DescribeKey", arn, key.region, kms=True))
             return
         state = str(meta.get("KeyState", "?"))
         detail = ", ".join(str(v) for v in (state, meta.get("KeyUsage"), meta.get("KeySpec")) if v)
         self._add(check, "ok" if state == "Enabled" else "FAIL",
                   detail if state == "Enabled" else f"{detail}: the key must be Enabled to encrypt or decrypt")
+
+    def _cause(self, exc: BaseException, action: str, arn: str, region: str, *, kms: bool = False) -> str:
+        return cause(exc, self.view.owner, action, arn, region, kms=kms, role=self.view.role.arn)
 
     # ----------------------------------------------------------------- negative checks
 
@@ -220,16 +224,18 @@ class Verifier:
         ddb = clients("dynamodb", a.region)
         for name in (probe_table, *opts.deny_tables):
             self._expect_denied(f"denied: dynamodb:DescribeTable {name} (not in config)", opts,
-                                partial(ddb.describe_table, TableName=name))
-        self._expect_denied("denied: dynamodb:ListTables", opts, lambda: ddb.list_tables(Limit=1))
+                                partial(ddb.describe_table, TableName=name),
+                                "dynamodb:DescribeTable", arns.table_arn(a.partition, a.region, a.id, name))
+        self._expect_denied("denied: dynamodb:ListTables", opts, lambda: ddb.list_tables(Limit=1), "dynamodb:ListTables", None)
         kms = clients("kms", a.region)
         for key_id in (PROBE_KEY_ID, *opts.deny_keys):
             target = key_id if key_id.startswith("arn:") else arns.key_arn(a.partition, a.region, a.id, key_id)
             self._expect_denied(f"denied: kms:DescribeKey {key_id} (not in config)", opts,
-                                partial(kms.describe_key, KeyId=target))
-        self._expect_denied("denied: kms:ListKeys", opts, lambda: kms.list_keys(Limit=1))
+                                partial(kms.describe_key, KeyId=target), "kms:DescribeKey", target)
+        self._expect_denied("denied: kms:ListKeys", opts, lambda: kms.list_keys(Limit=1), "kms:ListKeys", None)
 
-    def _expect_denied(self, check: str, opts: Options, call: Callable[[], Any]) -> None:
+    def _expect_denied(self, check: str, opts: Options, call: Callable[[], Any], action: str, resource: str | None) -> None:
+        exists = True  # the call succeeded: the table or key is there
         try:
             call()
             outcome = "succeeded"
@@ -245,12 +251,12 @@ class Verifier:
             if code != "ResourceNotFoundException":  # DynamoDB authorizes before it looks the table up
                 self._add(check, "FAIL", f"expected AccessDenied, got {code}")
                 return
-            outcome = f"was allowed ({code})"
+            outcome, exists = f"was allowed ({code})", False
         if opts.emulator:
             self._add(check, "unproven", f"{outcome}: the emulator does not enforce IAM, so this denial is not proven")
         else:
-            role = self.view.role.arn
-            self._add(check, "FAIL", f"{outcome} instead of AccessDenied: {CAUSE_TOO_BROAD.format(role=role)}")
+            self._add(check, "FAIL", too_broad(outcome, role=self.view.role.arn, action=action, resource=resource, exists=exists,
+                                               endpoint=opts.endpoint))
 
     # ----------------------------------------------------------------- roundtrip
 
@@ -278,7 +284,7 @@ class Verifier:
                                                      "Value": {"S": base64.b64encode(blob).decode("ascii")}})
         except aws.client_error() as exc:
             arn = key_arn if step.startswith("kms") else table_arn
-            self._add(f"roundtrip: {step}", "FAIL", cause(exc, self.view.owner, step, arn, a.region, kms=step.startswith("kms")))
+            self._add(f"roundtrip: {step}", "FAIL", self._cause(exc, step, arn, a.region, kms=step.startswith("kms")))
             return
         self._add(f"roundtrip: dynamodb:PutItem {table.name}", "ok", f"ParameterName={name}")
         try:
@@ -289,7 +295,7 @@ class Verifier:
                 self._add(f"roundtrip: dynamodb:DeleteItem {table.name}", "ok", "probe deleted")
             except aws.client_error() as exc:
                 self._add(f"roundtrip: dynamodb:DeleteItem {table.name}", "FAIL",
-                          f"{cause(exc, self.view.owner, 'dynamodb:DeleteItem', table_arn, a.region)}; delete item {name} by hand")
+                          f"{self._cause(exc, 'dynamodb:DeleteItem', table_arn, a.region)}; delete item {name} by hand")
 
     def _read_back(self, ddb: Any, kms: Any, table: str, name: str, key_arn: str, secret: bytes, table_arn: str,
                    key_region: str) -> None:
@@ -297,7 +303,7 @@ class Verifier:
         try:
             item = ddb.get_item(TableName=table, Key={"ParameterName": {"S": name}}, ConsistentRead=True).get("Item")
         except aws.client_error() as exc:
-            self._add(check, "FAIL", cause(exc, self.view.owner, "dynamodb:GetItem", table_arn, self.view.owner.region))
+            self._add(check, "FAIL", self._cause(exc, "dynamodb:GetItem", table_arn, self.view.owner.region))
             return
         if item is None or "S" not in item.get("Value", {}):
             self._add(check, "FAIL", "the probe item came back without its Value")
@@ -305,7 +311,7 @@ class Verifier:
         try:
             plain = kms.decrypt(CiphertextBlob=base64.b64decode(item["Value"]["S"]), KeyId=key_arn)["Plaintext"]
         except aws.client_error() as exc:
-            self._add(check, "FAIL", cause(exc, self.view.owner, "kms:Decrypt", key_arn, key_region, kms=True))
+            self._add(check, "FAIL", self._cause(exc, "kms:Decrypt", key_arn, key_region, kms=True))
             return
         if plain == secret:
             self._add(check, "ok", f"{len(plain)} bytes, equal byte for byte")

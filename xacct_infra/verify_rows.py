@@ -17,8 +17,9 @@ CAUSE_GRANT = "the role's policy does not grant {action} on {arn}: deploy Accoun
 CAUSE_KEY_POLICY = ("the key policy lacks the default statement for account A's root ({root}, "
                     "kms:*), without which IAM grants are ineffective")
 CAUSE_REGION = "not found in {region} of account {account}: wrong region in the config, or it does not exist yet"
-CAUSE_TOO_BROAD = ("the role may do more than the config grants: look for other policies attached to {role} "
-                   "(managed or extra inline policies, Resource \"*\")")
+CAUSE_LAYERS = ("or a Deny in a permissions boundary on {role}, {resource_policy}an SCP or an RCP of the organization; "
+                "`xacct-infra audit` reads every layer and names the statement")
+CAUSE_AUDIT = "`xacct-infra audit` names the statement that allows it"
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,52 @@ class Row:
     detail: str
 
 
-def cause(exc: BaseException, a: AccountA, action: str, arn: str, region: str, *, kms: bool = False) -> str:
-    """What a failed call of ``action`` on ``arn`` (in Account ``a``) most likely means, and what to do."""
+def cause(exc: BaseException, a: AccountA, action: str, arn: str, region: str, *, kms: bool = False, role: str = "the role") -> str:
+    """What a failed call of ``action`` on ``arn`` (in Account ``a``) most likely means, and what to do:
+    for a denial, every layer that can deny a call the role's policy grants."""
     code = aws.error_code(exc)
     if code in DENIED:
         grant = CAUSE_GRANT.format(action=action, arn=arn)
         if kms:
-            return f"{code}: {CAUSE_KEY_POLICY.format(root=arns.account_root_arn(a.partition, a.id))}; or {grant}; or {CAUSE_PROPAGATION}"
-        return f"{code}: {grant}; or {CAUSE_PROPAGATION}"
+            layers = CAUSE_LAYERS.format(role=role, resource_policy="")
+            return (f"{code}: {CAUSE_KEY_POLICY.format(root=arns.account_root_arn(a.partition, a.id))}; or {grant}; "
+                    f"{layers}; or {CAUSE_PROPAGATION}")
+        table = _table_name(arn)
+        layers = CAUSE_LAYERS.format(role=role, resource_policy=f"the resource policy of table {table}, " if table else "")
+        return f"{code}: {grant}; {layers}; or {CAUSE_PROPAGATION}"
     if code in ("ResourceNotFoundException", "NotFoundException"):
         return f"{code}: {arn} {CAUSE_REGION.format(region=region, account=a.id)}"
     if code in ("DisabledException", "KMSInvalidStateException"):
         return f"{code}: the key is disabled or pending deletion"
     return f"{code or type(exc).__name__}: unexpected error for {action} on {arn}"
+
+
+def _table_name(arn: str) -> str | None:
+    """The table an ARN names (``...:table/NAME`` or an index or stream of it), or None."""
+    _, found, rest = arn.partition(":table/")
+    return rest.split("/", 1)[0] if found and ":dynamodb:" in arn else None
+
+
+def too_broad(outcome: str, *, role: str, action: str, resource: str | None, exists: bool, endpoint: str | None) -> str:
+    """Why a call that had to be denied was allowed: only the layers that can allow it. An identity
+    policy of ``role`` always can (a List* call has no resource: only that); an existing table's
+    resource policy, an existing key's key policy or a grant on it can too. Against an endpoint
+    that is not AWS's, an emulator (which enforces no IAM) is the likelier cause."""
+    if resource is None:
+        where = f'a policy attached to {role} (a managed or extra inline policy) allows {action} on Resource "*"'
+    elif not exists:
+        where = (f"a policy attached to {role} (a managed or extra inline policy) allows {action} with a wildcard "
+                 f"that covers {resource}, which does not exist")
+    elif action.startswith("kms:"):
+        where = (f"a policy attached to {role} (a managed or extra inline policy), the key policy of {resource} "
+                 "or a grant on it allows it")
+    else:
+        table = _table_name(resource) or resource
+        where = (f"a policy attached to {role} (a managed or extra inline policy) or the resource policy of table {table} "
+                 "allows it")
+    emulator = (f"; {endpoint} is not AWS's own endpoint: if it is an emulator, which enforces no IAM, pass --emulator"
+                if endpoint else "")
+    return f"{outcome} instead of AccessDenied: the role may do more than the config grants: {where}; {CAUSE_AUDIT}{emulator}"
 
 
 def failed(rows: list[Row]) -> bool:

@@ -56,6 +56,8 @@ def test_without_the_emulator_flag_unenforced_denials_fail(run, emulated: Emulat
     assert failed == ["denied: dynamodb:DescribeTable xacct-verify-not-granted (not in config)",
                       "denied: dynamodb:ListTables", "denied: kms:ListKeys"]
     assert "may do more than the config grants" in checks["denied: dynamodb:ListTables"]["detail"]
+    for check in failed:  # the endpoint is not AWS's: the hint says an emulator needs --emulator, naming it
+        assert f"{emulated.url} is not AWS's own endpoint" in checks[check]["detail"] and "--emulator" in checks[check]["detail"]
 
 
 def test_emulator_flag_needs_an_endpoint_setting(run, emulated: Emulated, monkeypatch: pytest.MonkeyPatch) -> None:

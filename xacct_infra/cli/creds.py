@@ -162,7 +162,8 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
     if emulator and not (endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
         raise UsageError("--emulator needs --endpoint-url or AWS_ENDPOINT_URL: AWS's own endpoints always enforce IAM")
     opts = verify.Options(session_name=f"{credentials.default_session_name()[:57]}-verify", roundtrip=roundtrip,
-                          emulator=emulator, wait=wait, deny_tables=deny_table, deny_keys=deny_key)
+                          emulator=emulator, wait=wait, deny_tables=deny_table, deny_keys=deny_key,
+                          endpoint=endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
     verify.check_options(view, opts)
     target = aws.Target(region=view.owner.region, profile=profile, endpoint_url=endpoint_url)
     made = _clients()
