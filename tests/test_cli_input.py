@@ -190,3 +190,31 @@ def test_debug_adds_a_traceback_but_never_changes_the_exit_code(args: list[str],
                                   ["templates", "--no-such-option"]])
 def test_usage_errors_from_click_are_one_line_too(args: list[str]) -> None:
     one_line(CliRunner().invoke(cli, args), "--help")
+
+
+ENDPOINT_CASES = [
+    ("the flag wins", "http://flag:1", {"AWS_ENDPOINT_URL": "http://env:2"}, ("sts",), "http://flag:1"),
+    ("a service's own variable", None, {"AWS_ENDPOINT_URL_DYNAMODB": "http://ddb:3", "AWS_ENDPOINT_URL": "http://env:2"},
+     ("dynamodb",), "http://ddb:3"),
+    ("the general variable", None, {"AWS_ENDPOINT_URL": "http://env:2"}, ("sts", "kms"), "http://env:2"),
+    ("botocore told to ignore them", None, {"AWS_ENDPOINT_URL": "http://env:2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE"},
+     ("sts",), None),
+    ("nothing set", None, {}, ("sts",), None),
+]
+
+
+@pytest.mark.parametrize(("flag", "environ", "services", "expected"), [c[1:] for c in ENDPOINT_CASES], ids=[c[0] for c in ENDPOINT_CASES])
+def test_the_endpoint_botocore_calls_is_the_one_named(flag: str | None, environ: dict[str, str], services: tuple[str, ...],
+                                                      expected: str | None) -> None:
+    from xacct_infra import inputs
+
+    assert inputs.configured_endpoint(flag, services, environ) == expected
+
+
+def test_a_printed_endpoint_never_shows_a_password_or_a_query() -> None:
+    from xacct_infra import aws, inputs
+
+    assert inputs.shown_endpoint("http://user:s3cret@10.0.0.1:4566/path?token=t0k3n#frag") == "http://***@10.0.0.1:4566/path"
+    assert inputs.shown_endpoint("https://localhost:4566") == "https://localhost:4566"
+    shown = aws.Target("us-east-1", endpoint_url="http://user:s3cret@10.0.0.1:4566/?X-Amz-Security-Token=t0k3n").endpoint("sts")
+    assert "s3cret" not in shown and "t0k3n" not in shown and "10.0.0.1:4566" in shown

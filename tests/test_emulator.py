@@ -43,3 +43,20 @@ def test_a_symmetric_key_encrypts_and_an_asymmetric_key_still_signs(emulator) ->
     signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
     signature = kms.sign(KeyId=signing, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
     assert kms.verify(KeyId=signing, Message=b"m", Signature=signature, SigningAlgorithm="RSASSA_PSS_SHA_256")["SignatureValid"]
+
+
+def test_a_session_with_models_of_its_own_gets_its_own_region_lists(emulator_server, tmp_path) -> None:
+    import json
+
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    endpoints = create_loader().load_data("endpoints")
+    aws = next(p for p in endpoints["partitions"] if p["partition"] == "aws")
+    aws["services"]["ec2"]["endpoints"]["us-fake-1"] = {}
+    aws["regions"]["us-fake-1"] = {"description": "a region only this session knows"}
+    (tmp_path / "endpoints.json").write_text(json.dumps(endpoints))
+    own = botocore.session.Session()
+    own.set_config_variable("data_path", str(tmp_path))
+    assert "us-fake-1" in own.get_available_regions("ec2")
+    assert "us-fake-1" not in botocore.session.Session().get_available_regions("ec2")

@@ -344,13 +344,14 @@ def test_named_hostile_inputs(workspace: Path, raw: bytes) -> None:
     assert_refused(workspace, raw, ["templates"])
 
 
-def test_a_config_beyond_one_mib_is_refused_by_size_before_it_is_parsed(workspace: Path) -> None:
-    padded = to_toml(BASE) + "\n" + "#" * (1024 * 1024) + "\n"  # valid TOML: only the size is wrong
+def test_a_config_beyond_16_mib_is_refused_by_size_before_it_is_parsed(workspace: Path) -> None:
+    limit = 16 * 1024 * 1024
+    padded = to_toml(BASE) + "\n" + "#" * limit + "\n"  # valid TOML: only the size is wrong
     assert_refused(workspace, padded.encode(), ["templates"])
     result = CliRunner().invoke(cli, ["templates", "--config", "/dev/zero", "--out", str(workspace / "out")])
-    assert result.exit_code == 2 and result.stderr == "xacct-infra: error: /dev/zero: is larger than 1 MiB; a config is a small TOML file\n"
-    just_under = to_toml(BASE) + "\n" + "#" * (1024 * 1024 - len(to_toml(BASE)) - 3) + "\n"
-    assert len(just_under.encode()) <= 1024 * 1024
+    assert result.exit_code == 2 and result.stderr == "xacct-infra: error: /dev/zero: is larger than 16 MiB; a config is a small TOML file\n"
+    just_under = to_toml(BASE) + "\n" + "#" * (limit - len(to_toml(BASE)) - 3) + "\n"
+    assert len(just_under.encode()) <= limit
     path = workspace / "just-under.toml"
     path.write_text(just_under)
     assert CliRunner().invoke(cli, ["templates", "--config", str(path), "--out", str(workspace / "under")]).exit_code == 0

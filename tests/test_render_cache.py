@@ -132,3 +132,27 @@ def test_the_renderers_versions_are_the_ones_importlib_metadata_reports(tmp_path
     monkeypatch.syspath_prepend(str(shadow))
     assert render_cache.installed_versions(["troposphere", "awacs"]) == {"troposphere": "0.0.1", "awacs": version("awacs")}
     assert render_cache.installed_versions(["no-such-distribution"]) == {}
+
+
+@pytest.mark.parametrize("layout", ["egg-info", "unversioned dist-info", "two directories", "upper case"])
+def test_metadata_earlier_on_the_path_wins_whatever_its_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str) -> None:
+    from importlib.metadata import version
+
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    if layout == "egg-info":
+        (shadow / "troposphere.egg-info").mkdir()
+        (shadow / "troposphere.egg-info" / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: troposphere\nVersion: 0.0.1\n")
+    elif layout == "unversioned dist-info":
+        (shadow / "troposphere.dist-info").mkdir()
+        (shadow / "troposphere.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: troposphere\nVersion: 0.0.2\n")
+    elif layout == "two directories":
+        for v in ("0.0.3", "0.0.4"):
+            (shadow / f"troposphere-{v}.dist-info").mkdir()
+            (shadow / f"troposphere-{v}.dist-info" / "METADATA").write_text(f"Metadata-Version: 2.1\nName: troposphere\nVersion: {v}\n")
+    else:
+        (shadow / "TropoSphere-0.0.5.dist-info").mkdir()
+        (shadow / "TropoSphere-0.0.5.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: TropoSphere\nVersion: 0.0.5\n")
+    monkeypatch.syspath_prepend(str(shadow))
+    assert render_cache.installed_versions(["troposphere", "awacs"]) == {"troposphere": version("troposphere"), "awacs": version("awacs")}
+    assert version("troposphere").startswith("0.0.")  # the shadow, not the installed one, is what is found

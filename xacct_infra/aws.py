@@ -55,12 +55,12 @@ class Target:
     endpoint_url: str | None = None
 
     def endpoint(self, service: str) -> str:
-        """Where ``service``'s calls go, as the user wrote it: --endpoint-url, AWS_ENDPOINT_URL_<SERVICE>,
-        AWS_ENDPOINT_URL, else AWS's own endpoint in the region."""
-        import os
+        """Where ``service``'s calls go, as botocore picks it (--endpoint-url, AWS_ENDPOINT_URL_<SERVICE>,
+        AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), printable; else AWS's own in the region."""
+        from xacct_infra.inputs import configured_endpoint, shown_endpoint
 
-        return (self.endpoint_url or os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL")
-                or f"AWS {service} in {self.region}")
+        custom = configured_endpoint(self.endpoint_url, (service,))
+        return shown_endpoint(custom) if custom else f"AWS {service} in {self.region}"
 
     def describe(self) -> str:
         import os

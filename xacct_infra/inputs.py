@@ -97,14 +97,35 @@ def endpoint_problem(value: str) -> str | None:
     return None
 
 
+def configured_endpoint(flag: str | None, services: tuple[str, ...], environ: Mapping[str, str] | None = None) -> str | None:
+    """The endpoint botocore calls instead of AWS's own for any of ``services``, as botocore
+    picks it: ``--endpoint-url``, else ``AWS_ENDPOINT_URL_<SERVICE>``, else ``AWS_ENDPOINT_URL``, unless
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true. None: AWS's own endpoints."""
+    if flag:
+        return flag
+    env = os.environ if environ is None else environ
+    if env.get(_IGNORE_ENV, "").lower() == "true":
+        return None
+    for service in services:
+        value = env.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_').replace(' ', '_')}") or env.get("AWS_ENDPOINT_URL")
+        if value:
+            return value
+    return None
+
+
+def shown_endpoint(value: str) -> str:
+    """An endpoint URL as it may be printed: without a user:password@ or a query string (either may hold a secret)."""
+    shown = re.sub(r"(?<=//)[^/?#]*@", "***@", value)
+    return re.sub(r"[?#].*", "", shown, flags=re.DOTALL)
+
+
 def check_endpoint_url(value: str | None, where: str = "--endpoint-url") -> str | None:
     """``value`` if it is a usable endpoint URL (or None); else UsageError naming ``where``."""
     if value is None:
         return None
     problem = endpoint_problem(value)
     if problem:
-        shown = re.sub(r"(?<=//)[^/?#]*@", "***@", value)  # never echo a password from user:password@host
-        raise UsageError(f"{where} {quote(shown)} {problem}; allowed: {ENDPOINT_ALLOWED}")
+        raise UsageError(f"{where} {quote(shown_endpoint(value))} {problem}; allowed: {ENDPOINT_ALLOWED}")
     return value
 
 

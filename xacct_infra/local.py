@@ -164,7 +164,8 @@ def _shared_region_lists() -> None:
     """moto's EC2 models (imported by its CloudFormation) list the regions of three partitions
     from three new botocore sessions, each parsing the EC2 service model and endpoints.json:
     about 0.4 s of every emulator's start. The lists are botocore's static data: compute each
-    once per process. If botocore's internals move, nothing is changed."""
+    once per process (for sessions with botocore's own data; one with a data_path is answered by
+    botocore as before). If botocore's internals move, nothing is changed."""
     import botocore.session
 
     original = getattr(botocore.session.Session, "get_available_regions", None)
@@ -176,6 +177,8 @@ def _shared_region_lists() -> None:
 
     def get_available_regions(self: Any, service_name: str, partition_name: str = "aws",
                               allow_non_regional: bool = False) -> list[str]:
+        if self.get_config_variable("data_path"):  # models of its own: botocore answers for it alone
+            return list(original(self, service_name, partition_name, allow_non_regional))
         key = (service_name, partition_name, allow_non_regional)
         with lock:
             if key not in known:

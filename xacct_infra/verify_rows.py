@@ -36,7 +36,7 @@ def cause(exc: BaseException, a: AccountA, action: str, arn: str, region: str, *
     if code in DENIED:
         grant = CAUSE_GRANT.format(action=action, arn=arn)
         if kms:
-            layers = CAUSE_LAYERS.format(role=role, resource_policy="")
+            layers = CAUSE_LAYERS.format(role=role, resource_policy="a Deny in the key policy, ")
             return (f"{code}: {CAUSE_KEY_POLICY.format(root=arns.account_root_arn(a.partition, a.id))}; or {grant}; "
                     f"{layers}; or {CAUSE_PROPAGATION}")
         table = _table_name(arn)
@@ -63,8 +63,8 @@ def too_broad(outcome: str, *, role: str, action: str, resource: str | None, exi
     if resource is None:
         where = f'a policy attached to {role} (a managed or extra inline policy) allows {action} on Resource "*"'
     elif not exists:
-        where = (f"a policy attached to {role} (a managed or extra inline policy) allows {action} with a wildcard "
-                 f"that covers {resource}, which does not exist")
+        where = (f"a policy attached to {role} (a managed or extra inline policy) allows {action} on {resource}, "
+                 "which does not exist (through a wildcard, or by its name)")
     elif action.startswith("kms:"):
         where = (f"a policy attached to {role} (a managed or extra inline policy), the key policy of {resource} "
                  "or a grant on it allows it")

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from xacct_infra import aws, credentials, profiles, verify
+from xacct_infra import aws, credentials, inputs, profiles, verify
 from xacct_infra import config as config_mod
 from xacct_infra.cli.options import config_option, consumer_option, endpoint_option, output_option
 from xacct_infra.errors import ExitCode, UsageError
@@ -159,11 +159,12 @@ def verify_cmd(ctx: click.Context, *, config_path: str, consumer: str | None, pr
     ListTables and ListKeys are denied. Each failure names its likely cause.
     """
     view = config_mod.load(config_path).view(consumer)
-    if emulator and not (endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
+    custom = inputs.configured_endpoint(endpoint_url, ("sts", "dynamodb", "kms"))
+    if emulator and not custom:
         raise UsageError("--emulator needs --endpoint-url or AWS_ENDPOINT_URL: AWS's own endpoints always enforce IAM")
     opts = verify.Options(session_name=f"{credentials.default_session_name()[:57]}-verify", roundtrip=roundtrip,
                           emulator=emulator, wait=wait, deny_tables=deny_table, deny_keys=deny_key,
-                          endpoint=endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
+                          endpoint=inputs.shown_endpoint(custom) if custom else None)
     verify.check_options(view, opts)
     target = aws.Target(region=view.owner.region, profile=profile, endpoint_url=endpoint_url)
     made = _clients()

@@ -51,7 +51,7 @@ _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
 _ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}/(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}/)*", re.ASCII)
 _POLICY_ARN = re.compile(rf"arn:(?P<partition>{arns.PARTITION_PATTERN}):iam::(?P<account>[0-9]{{12}}|aws):policy/([\w+=,.@/-]{{1,512}})", re.ASCII)
 _KEY_TEXT = re.compile(r"[!-~]+", re.ASCII)  # arns.parse_key says what exactly is wrong
-MAX_CONFIG_BYTES = 1024 * 1024  # a thousand tables and every consumer IAM allows take under 100 KB
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # consumers of a group repeat their narrowed table lists: a deployable config can pass 1 MiB
 
 # --------------------------------------------------------------------------- loading
 
