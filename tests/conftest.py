@@ -38,6 +38,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)  # the young generation is collected every 10,000 allocations, not 700
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: its results are sent before it exits
+        import atexit
+
+        # Registered first, so it runs after every other exit handler: what is left is tearing down the
+        # interpreter (every module, moto's accounts), about a second for which the run waits.
+        atexit.register(os._exit, 0)
 
 
 MINIMAL = """

@@ -12,9 +12,9 @@ def test_region_lists_are_botocores_own(emulator_server) -> None:
     shared_lists = botocore.session.Session.get_available_regions
     assert getattr(shared_lists, "xacct_shared", False)  # the emulator is running
     asked = [("ec2", p, False) for p in ("aws", "aws-us-gov", "aws-cn")] + [("iam", "aws", True), ("sts", "aws-cn", False)]
+    theirs = botocore.session.Session()  # botocore's own answers, from a session of their own
     for service, partition, non_regional in asked:
-        # botocore's own answer, from a session of its own
-        fresh = shared_lists.xacct_original(botocore.session.Session(), service, partition, non_regional)
+        fresh = shared_lists.xacct_original(theirs, service, partition, non_regional)
         assert botocore.session.Session().get_available_regions(service, partition, non_regional) == fresh and fresh
     listed = botocore.session.Session().get_available_regions("iam", allow_non_regional=True)
     listed.append("mutated by a caller")
